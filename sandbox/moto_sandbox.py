@@ -1,0 +1,159 @@
+"""Start a moto server on 127.0.0.1, seed the s3ro scenario's world, turn IAM enforcement on.
+
+Prints one JSON line on stdout when ready:
+  {"endpoint": "http://127.0.0.1:PORT", "region": ..., "ec2_service": {...}, "admin": {...}}
+then serves until its standard input reaches end-of-file (the parent exited or closed the pipe),
+so a crashed test run never leaves a moto server behind.
+
+The world (see examples/iam/ for the documents):
+  account 123456789012; bucket a10e-com-s3 (prefixes input/ and output/);
+  roles S3ReadOnlyRole, SwitchOnlyRole, S3ListOnlyRole;
+  user sandbox-ec2-service: stands in for the EC2 service, which assumes the instance role
+      for the IMDSv2 emulator (real EC2 needs no such user);
+  user sandbox-admin: full access, for tests that add objects after enforcement is on.
+"""
+
+import argparse
+import json
+import os
+import sys
+import urllib.request
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+ACCOUNT = "123456789012"
+BUCKET = "a10e-com-s3"
+ROLES = ["S3ReadOnlyRole", "SwitchOnlyRole", "S3ListOnlyRole"]
+
+# Objects of the scenario: keys with spaces and non-ASCII characters on purpose.
+OBJECTS = {
+    "input/hello.txt": b"hello from a10e-com-s3\n",
+    "input/report 2026.csv": b"id,value\n1,42\n2,43\n",
+    "input/\u30c7\u30fc\u30bf.txt": "\u6771\u4eac\u30ea\u30fc\u30b8\u30e7\u30f3\u306e\u30c7\u30fc\u30bf\n".encode("utf-8"),
+    "output/result.json": b'{"status": "ok"}\n',
+    "output/summary+final.txt": b"a+b=c 100%\n",
+}
+
+
+def client(service, endpoint, region, key="seed", secret="seed"):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+    )
+
+
+def read_doc(iam_dir, name):
+    with open(os.path.join(iam_dir, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def seed(endpoint, region, iam_dir):
+    iam = client("iam", endpoint, region)
+    for role in ROLES:
+        iam.create_role(
+            RoleName=role,
+            AssumeRolePolicyDocument=read_doc(iam_dir, f"{role}.trust.json"),
+        )
+        iam.put_role_policy(
+            RoleName=role,
+            PolicyName=f"{role}Policy",
+            PolicyDocument=read_doc(iam_dir, f"{role}.policy.json"),
+        )
+        iam.create_instance_profile(InstanceProfileName=role)
+        iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
+
+    users = {}
+    policies = {
+        "sandbox-ec2-service": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": [f"arn:aws:iam::{ACCOUNT}:role/{r}" for r in ROLES],
+                }
+            ],
+        },
+        "sandbox-admin": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        },
+    }
+    for user, policy in policies.items():
+        iam.create_user(UserName=user)
+        iam.put_user_policy(UserName=user, PolicyName="sandbox", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        users[user] = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+    s3 = client("s3", endpoint, region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=BUCKET)
+    else:
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+    for key, body in OBJECTS.items():
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    return users
+
+
+def enforce_iam(endpoint):
+    req = urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth",
+        data=b"0",
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    with urllib.request.urlopen(req) as resp:
+        resp.read()
+
+
+def quiet_request_log():
+    """werkzeug logs every request on stderr; keep errors only."""
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    ap.add_argument("--region", default="ap-northeast-1")
+    ap.add_argument("--iam-dir", required=True, help="folder with the scenario's IAM documents")
+    ap.add_argument("--no-enforce", action="store_true", help="leave IAM enforcement off")
+    args = ap.parse_args()
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    quiet_request_log()
+    server.start()
+    _, port = server.get_host_and_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    users = seed(endpoint, args.region, args.iam_dir)
+    if not args.no_enforce:
+        enforce_iam(endpoint)
+    print(
+        json.dumps(
+            {
+                "endpoint": endpoint,
+                "region": args.region,
+                "account": ACCOUNT,
+                "bucket": BUCKET,
+                "ec2_service": users["sandbox-ec2-service"],
+                "admin": users["sandbox-admin"],
+            }
+        ),
+        flush=True,
+    )
+    # Serve until the parent goes away (EOF on stdin).
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except KeyboardInterrupt:
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+//! Command-line definitions (what the user typed) and [`Settings`] (the decisions made once).
+//!
+//! Every flag is documented here; `--help` is generated from these doc comments. Commands never
+//! read the environment themselves: what they need is settled into [`Settings`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+
+/// A read-only Amazon S3 browser built around least privilege.
+///
+/// s3ro lists and downloads objects with the credentials of an EC2 instance role (IMDSv2) or of a
+/// role it switches to, never writes to S3, and when S3 or STS says AccessDenied it names the
+/// principal, the missing IAM action and the resource ARN.
+#[derive(Debug, Parser)]
+#[command(name = "s3ro", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags that apply to every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where credentials come from: auto (the standard AWS chain), instance-role (IMDSv2 only,
+    /// never falls back), assume-role (switch role: profile with role_arn, or --role-arn).
+    #[arg(long, global = true, value_enum, env = "S3RO_AUTH", default_value_t = AuthMode::Auto)]
+    pub auth: AuthMode,
+
+    /// Named profile of ~/.aws/config and ~/.aws/credentials. An explicit --profile wins over
+    /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then the
+    /// instance's region from IMDSv2).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send S3 and STS requests to this URL (also AWS_ENDPOINT_URL); uses path-style addressing,
+    /// as S3-compatible servers expect.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// With --auth assume-role: the role to switch to (base credentials: the instance role).
+    #[arg(long, global = true, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// With --role-arn: the role session name (default: s3ro-<unix time>).
+    #[arg(long, global = true, value_name = "NAME", requires = "role_arn")]
+    pub role_session_name: Option<String>,
+
+    /// With --role-arn: the external id the role's trust policy requires.
+    #[arg(long, global = true, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+
+    /// With --role-arn: session duration in seconds (900–43200; at most 3600 when switching
+    /// from role credentials, since role chaining is limited to one hour).
+    #[arg(long, global = true, value_name = "SECONDS", requires = "role_arn",
+          value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub duration_seconds: Option<u32>,
+
+    /// More diagnostics on stderr (-v: credential and region sources; -vv: SDK requests).
+    /// Secrets are never printed.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How s3ro obtains credentials (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMode {
+    /// The standard AWS chain: environment, profile (static keys or role_arn), web identity,
+    /// container, instance role. A drop-in for what `aws s3` would use.
+    Auto,
+    /// The EC2 instance role, from IMDSv2 only; never falls back to another source.
+    InstanceRole,
+    /// Switch role: the profile's role_arn (credential_source or source_profile), or --role-arn
+    /// with the instance role as base credentials.
+    AssumeRole,
+}
+
+impl AuthMode {
+    /// The value as typed on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Auto => "auto",
+            AuthMode::InstanceRole => "instance-role",
+            AuthMode::AssumeRole => "assume-role",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List buckets, or the objects and prefixes under s3://bucket[/prefix] (the output of
+    /// `aws s3 ls`, byte for byte).
+    #[command(after_help = LS_EXAMPLES)]
+    Ls(LsArgs),
+    /// Download one object to a file, a directory, or stdout (`-`), never leaving a partial file.
+    #[command(after_help = GET_EXAMPLES)]
+    Get(GetArgs),
+    /// Write one object to stdout (`get s3://bucket/key -`).
+    Cat(CatArgs),
+    /// Show who s3ro is: sts:GetCallerIdentity and where the credentials came from.
+    Whoami,
+}
+
+const LS_EXAMPLES: &str = "Examples:
+  On EC2 with an instance role:        s3ro ls s3://a10e-com-s3/
+  Switching role via ~/.aws/config:    s3ro --profile reader ls s3://a10e-com-s3/input/
+  Everything under a prefix:           s3ro ls --recursive --summarize s3://a10e-com-s3/output/";
+
+const GET_EXAMPLES: &str = "Examples:
+  To the current directory:            s3ro get s3://a10e-com-s3/input/hello.txt
+  Into a script, checking the result:  s3ro get s3://a10e-com-s3/input/hello.txt /tmp/h.txt || exit $?
+  To stdout:                           s3ro get s3://a10e-com-s3/input/hello.txt -";
+
+/// Arguments of `s3ro ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// s3://bucket[/prefix]; omit to list buckets. The prefix is a plain string prefix.
+    pub path: Option<String>,
+    /// List every key under the prefix (full keys, no PRE lines).
+    #[arg(long)]
+    pub recursive: bool,
+    /// Sizes in aws's units (Bytes, KiB, MiB, ...).
+    #[arg(long)]
+    pub human_readable: bool,
+    /// Print the number of objects and their total size at the end.
+    #[arg(long)]
+    pub summarize: bool,
+    /// Keys per ListObjectsV2 request (1–1000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub page_size: Option<i32>,
+}
+
+/// Arguments of `s3ro get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// s3://bucket/key of the object.
+    pub source: String,
+    /// A file name, an existing directory (keeps the key's last component), or `-` for stdout.
+    /// Default: the current directory.
+    pub dest: Option<PathBuf>,
+}
+
+/// Arguments of `s3ro cat`.
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// s3://bucket/key of the object.
+    pub source: String,
+}
+
+/// The settled plan every command receives: decisions made once, up front.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub auth: AuthMode,
+    /// `--profile`, when given explicitly (then environment keys do not override it).
+    pub explicit_profile: Option<String>,
+    pub region: Option<String>,
+    /// `--endpoint-url`; `AWS_ENDPOINT_URL` is applied by the AWS SDK configuration loader.
+    pub endpoint_url: Option<String>,
+    /// The switch-role request from flags, if any.
+    pub role: Option<RoleRequest>,
+    /// IMDS endpoint: `AWS_EC2_METADATA_SERVICE_ENDPOINT`, else `http://169.254.169.254`.
+    pub imds_endpoint: String,
+    pub verbose: u8,
+}
+
+/// A role to assume, from `--role-arn` and its companion flags.
+#[derive(Debug, Clone)]
+pub struct RoleRequest {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+}
+
+/// The documented default IMDS endpoint (IPv4).
+pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254";
+
+impl Settings {
+    /// Validate the global flags and settle them, reading the few environment variables s3ro
+    /// itself interprets. Errors: [`Error::Usage`] for inconsistent flags.
+    pub fn from_global(g: &GlobalArgs) -> Result<Settings, Error> {
+        if g.role_arn.is_some() && g.auth != AuthMode::AssumeRole {
+            return Err(Error::Usage(format!(
+                "--role-arn needs --auth assume-role (the current mode is {})",
+                g.auth.as_str()
+            )));
+        }
+        if let Some(arn) = &g.role_arn {
+            if !arn.starts_with("arn:") || !arn.contains(":role/") {
+                return Err(Error::Usage(format!(
+                    "--role-arn {arn:?} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+                )));
+            }
+        }
+        if let Some(url) = &g.endpoint_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(Error::Usage(format!(
+                    "--endpoint-url {url:?} must start with http:// or https://"
+                )));
+            }
+        }
+        let imds_endpoint = std::env::var("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_IMDS_ENDPOINT.to_string());
+        Ok(Settings {
+            auth: g.auth,
+            explicit_profile: g.profile.clone(),
+            region: g.region.clone(),
+            endpoint_url: g.endpoint_url.clone(),
+            role: g.role_arn.clone().map(|role_arn| RoleRequest {
+                role_arn,
+                session_name: g.role_session_name.clone(),
+                external_id: g.external_id.clone(),
+                duration_seconds: g.duration_seconds,
+            }),
+            imds_endpoint: imds_endpoint.trim_end_matches('/').to_string(),
+            verbose: g.verbose,
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! One module per command. Each parses its own arguments first (usage errors come before any
+//! network call), then asks [`connect`] for clients.
+
+pub mod get;
+pub mod ls;
+pub mod whoami;
+
+use crate::auth;
+use crate::cli::{Command, Settings};
+use crate::client::Clients;
+use crate::error::Error;
+
+/// Run one command; `Ok` carries the exit code.
+pub async fn run(command: Command, settings: Settings) -> Result<u8, Error> {
+    match command {
+        Command::Ls(args) => ls::run(&args, &settings).await,
+        Command::Get(args) => get::run(&args.source, args.dest.as_deref(), &settings).await,
+        Command::Cat(args) => {
+            get::run(&args.source, Some(std::path::Path::new("-")), &settings).await
+        }
+        Command::Whoami => whoami::run(&settings).await,
+    }
+}
+
+/// Resolve the credential mode, load the credentials once (so a credentials problem is reported
+/// as such, exit 253, before any S3 call), and build the clients.
+pub async fn connect(settings: &Settings) -> Result<Clients, Error> {
+    let auth = auth::resolve(settings).await?;
+    auth.credentials().await?;
+    if let Some(src) = auth.source() {
+        tracing::info!(credentials = %src, region = %auth.region, region_source = auth.region_source.kind(), "resolved");
+    }
+    Ok(Clients::new(&auth))
+}
