@@ -528,6 +528,11 @@ fn credentials_error_text(e: &CredentialsError) -> String {
             if let Some(code) = sdk.code() {
                 return format!("{code}: {}", sdk.message().unwrap_or(""));
             }
+            // A 403 whose body the SDK could not read as an STS error (moto's IAM enforcement
+            // answers query APIs with an EC2-style `<Errors>` wrapper) is still a refusal.
+            if sdk.raw_response().map(|r| r.status().as_u16()) == Some(403) {
+                return "AccessDenied: HTTP 403".to_string();
+            }
         }
         if let Some(own) = s.downcast_ref::<SwitchRoleError>() {
             return own.0.clone();

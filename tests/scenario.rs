@@ -1,0 +1,363 @@
+//! The article's scenario end to end, on real emulated services: the real `s3ro` binary against
+//! moto (IAM enforced) and the IMDSv2 emulator.
+
+mod common;
+
+use common::*;
+
+const READER: &str = "S3ReadOnlyRole";
+const SWITCH: &str = "SwitchOnlyRole";
+
+#[test]
+fn instance_role_lists_the_bucket_like_aws_s3_ls() {
+    let w = World::new(Some(READER));
+    let r = w.s3ro(&["ls", "s3://a10e-com-s3/"]);
+    r.ok();
+    let oracle = w.aws(&["s3", "ls", "s3://a10e-com-s3/"]);
+    oracle.ok();
+    assert_eq!(
+        r.stdout(),
+        oracle.stdout(),
+        "s3ro ls differs from aws s3 ls"
+    );
+    assert!(r.stdout().contains("PRE input/"), "{}", r.stdout());
+}
+
+#[test]
+fn listings_match_awscli_byte_for_byte() {
+    let w = World::new(Some(READER));
+    for args in [
+        vec!["ls"],
+        vec!["ls", "s3://a10e-com-s3"],
+        vec!["ls", "s3://a10e-com-s3/input/"],
+        vec!["ls", "s3://a10e-com-s3/inp"],
+        vec!["ls", "--recursive", "s3://a10e-com-s3/"],
+        vec![
+            "ls",
+            "--recursive",
+            "--human-readable",
+            "--summarize",
+            "s3://a10e-com-s3/",
+        ],
+        vec!["ls", "--recursive", "--page-size", "2", "s3://a10e-com-s3/"],
+    ] {
+        let ours = w.s3ro(&args);
+        let mut aws_args = vec!["s3"];
+        aws_args.extend(&args);
+        let theirs = w.aws(&aws_args);
+        assert_eq!(
+            ours.code, theirs.code,
+            "exit code of {args:?}: {}",
+            ours.stderr
+        );
+        assert_eq!(ours.stdout(), theirs.stdout(), "output of {args:?}");
+    }
+}
+
+#[test]
+fn instance_role_whoami_names_the_instance_session() {
+    let w = World::new(Some(READER));
+    let r = w.s3ro(&["whoami"]);
+    r.ok();
+    let out = r.stdout();
+    assert!(
+        out.contains(&format!(
+            "arn:aws:sts::{ACCOUNT}:assumed-role/{READER}/{INSTANCE_ID}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("iam-role (IMDSv2, role S3ReadOnlyRole)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Region:      {REGION} (imds)")),
+        "{out}"
+    );
+}
+
+#[test]
+fn switch_role_profile_lists_and_downloads_exact_bytes() {
+    let w = World::new(Some(SWITCH));
+    w.example_config();
+    let who = w.s3ro(&["whoami"]);
+    who.ok();
+    assert!(
+        who.stdout()
+            .contains(":assumed-role/S3ReadOnlyRole/s3ro-reader"),
+        "{}",
+        who.stdout()
+    );
+    assert!(
+        who.stdout().contains("assume-role arn:aws:iam::123456789012:role/S3ReadOnlyRole ← iam-role (IMDSv2, role SwitchOnlyRole)"),
+        "{}",
+        who.stdout()
+    );
+
+    let ls = w.s3ro(&["ls", "s3://a10e-com-s3/input/"]);
+    ls.ok();
+    assert_eq!(
+        ls.stdout(),
+        w.aws(&["s3", "ls", "s3://a10e-com-s3/input/"]).stdout()
+    );
+
+    for key in [
+        "input/hello.txt",
+        "input/report 2026.csv",
+        "input/データ.txt",
+        "output/summary+final.txt",
+    ] {
+        let uri = format!("s3://a10e-com-s3/{key}");
+        let expected = w.aws(&["s3", "cp", &uri, "-"]);
+        expected.ok();
+        assert!(!expected.stdout.is_empty());
+        let dest = w.home().join("dl");
+        std::fs::create_dir_all(&dest).unwrap();
+        w.s3ro(&["get", &uri, dest.to_str().unwrap()]).ok();
+        let name = key.rsplit('/').next().unwrap();
+        let got = std::fs::read(dest.join(name)).unwrap();
+        assert_eq!(got, expected.stdout, "bytes of {key}");
+        let cat = w.s3ro(&["cat", &uri]);
+        cat.ok();
+        assert_eq!(cat.stdout, expected.stdout, "cat of {key}");
+    }
+}
+
+#[test]
+fn switch_only_role_alone_is_denied_listing_with_the_missing_action() {
+    let w = World::new(Some(SWITCH));
+    let r = w.s3ro(&["--auth", "instance-role", "ls", "s3://a10e-com-s3/"]);
+    assert_eq!(r.code, 254, "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    for needle in [
+        "AccessDenied: ListObjectsV2 on s3://a10e-com-s3/",
+        "arn:aws:sts::123456789012:assumed-role/SwitchOnlyRole/i-0123456789abcdef0",
+        "s3:ListBucket on arn:aws:s3:::a10e-com-s3",
+        "role SwitchOnlyRole",
+    ] {
+        assert!(
+            r.stderr.contains(needle),
+            "missing {needle:?} in:\n{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn denied_get_names_get_object_and_the_object_arn_and_writes_nothing() {
+    let w = World::new(Some(SWITCH));
+    w.example_config();
+    let dest = w.home().join("dl");
+    std::fs::create_dir(&dest).unwrap();
+    let existing = dest.join("hello.txt");
+    std::fs::write(&existing, b"keep me").unwrap();
+    let r = w.s3ro(&[
+        "--profile",
+        "listonly",
+        "get",
+        "s3://a10e-com-s3/input/hello.txt",
+        dest.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 254, "{}", r.stderr);
+    for needle in [
+        "AccessDenied: GetObject on s3://a10e-com-s3/input/hello.txt",
+        "s3:GetObject on arn:aws:s3:::a10e-com-s3/input/hello.txt",
+        "assumed-role/S3ListOnlyRole/s3ro-listonly",
+        "identity-based policy of role S3ListOnlyRole",
+    ] {
+        assert!(
+            r.stderr.contains(needle),
+            "missing {needle:?} in:\n{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read(&existing).unwrap(),
+        b"keep me",
+        "existing DEST was touched"
+    );
+    let names: Vec<_> = std::fs::read_dir(&dest)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "temporary files left behind: {names:?}");
+}
+
+#[test]
+fn instance_role_with_imds_unreachable_fails_fast_naming_the_metadata_service() {
+    let mut w = World::new(Some(READER));
+    let port = closed_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    w.imds_endpoint = Some(endpoint.clone());
+    let r = w.s3ro(&["--auth", "instance-role", "ls", "s3://a10e-com-s3/"]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    assert!(r.elapsed.as_secs_f64() < 5.0, "took {:?}", r.elapsed);
+    assert!(
+        r.stderr.contains("instance metadata service"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(&endpoint), "{}", r.stderr);
+    assert!(r.stderr.contains("connection refused"), "{}", r.stderr);
+}
+
+#[test]
+fn instance_role_with_imds_silent_fails_within_bound() {
+    let w = World::new(Some(READER));
+    w.imds.set_fault(Fault::Hang);
+    let r = w.s3ro(&["--auth", "instance-role", "ls", "s3://a10e-com-s3/"]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    assert!(r.elapsed.as_secs_f64() < 5.0, "took {:?}", r.elapsed);
+    assert!(r.stderr.contains("timed out"), "{}", r.stderr);
+    assert!(r.stderr.contains("HttpPutResponseHopLimit"), "{}", r.stderr);
+}
+
+#[test]
+fn imds_credentials_code_failure_points_at_the_trust_policy() {
+    let w = World::new(Some(READER));
+    w.imds.set_fault(Fault::CredentialsCode(
+        "AssumeRoleUnauthorizedAccess".into(),
+    ));
+    let r = w.s3ro(&[
+        "--auth",
+        "instance-role",
+        "--region",
+        REGION,
+        "ls",
+        "s3://a10e-com-s3/",
+    ]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("AssumeRoleUnauthorizedAccess"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("ec2.amazonaws.com"), "{}", r.stderr);
+}
+
+#[test]
+fn no_instance_role_attached_is_a_credentials_error() {
+    let w = World::new(None);
+    let r = w.s3ro(&["--auth", "instance-role", "ls", "s3://a10e-com-s3/"]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    assert!(r.stderr.contains("no instance role"), "{}", r.stderr);
+}
+
+#[test]
+fn assume_role_refused_names_both_causes_and_the_principal() {
+    // S3ReadOnlyRole's identity policy has no sts:AssumeRole, and SwitchOnlyRole's trust policy
+    // does not name it: moto enforces both.
+    let w = World::new(Some(READER));
+    let r = w.s3ro(&[
+        "--auth",
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/SwitchOnlyRole",
+        "ls",
+        "s3://a10e-com-s3/",
+    ]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    for needle in [
+        "sts:AssumeRole on arn:aws:iam::123456789012:role/SwitchOnlyRole was refused",
+        "arn:aws:sts::123456789012:assumed-role/S3ReadOnlyRole/i-0123456789abcdef0",
+        "identity-based policy of role S3ReadOnlyRole",
+        "trust policy of role SwitchOnlyRole",
+    ] {
+        assert!(
+            r.stderr.contains(needle),
+            "missing {needle:?} in:\n{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn assume_role_from_flags_uses_the_instance_role_as_base() {
+    let w = World::new(Some(SWITCH));
+    let r = w.s3ro(&[
+        "--auth",
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/S3ReadOnlyRole",
+        "--role-session-name",
+        "flag-session",
+        "whoami",
+    ]);
+    r.ok();
+    assert!(
+        r.stdout()
+            .contains("assumed-role/S3ReadOnlyRole/flag-session"),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        r.stdout()
+            .contains("← iam-role (IMDSv2, role SwitchOnlyRole)"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
+fn assume_role_mode_without_a_role_is_a_clear_config_error() {
+    let w = World::new(Some(SWITCH));
+    let r = w.s3ro(&["--auth", "assume-role", "ls", "s3://a10e-com-s3/"]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    assert!(r.stderr.contains("has no role_arn"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "one line: {}", r.stderr);
+}
+
+#[test]
+fn exit_codes_for_usage_errors_and_missing_things() {
+    let w = World::new(Some(READER));
+    for (args, code) in [
+        (vec!["ls", "s3:/a10e-com-s3"], 252),
+        (vec!["ls", "s3://"], 252),
+        (vec!["ls", "s3://bad bucket/"], 252),
+        (vec!["ls", "--page-size", "0", "s3://a10e-com-s3/"], 252),
+        (vec!["get", "s3://a10e-com-s3"], 252),
+        (vec!["frobnicate"], 252),
+        (vec!["ls", "s3://a10e-com-s3/nothing-here"], 1),
+        (vec!["get", "s3://a10e-com-s3/input/missing.txt", "-"], 254),
+    ] {
+        let r = w.s3ro(&args);
+        assert_eq!(r.code, code, "{args:?}: {}", r.stderr);
+        if code == 252 && args[0] != "frobnicate" && args[1] != "--page-size" {
+            assert_eq!(
+                r.stderr.lines().count(),
+                1,
+                "{args:?} wants one error line: {}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn closed_pipe_exits_zero_silently() {
+    let w = World::new(Some(READER));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_s3ro"))
+        .args(["ls", "--recursive", "s3://a10e-com-s3/"])
+        .env_clear()
+        .env("AWS_CONFIG_FILE", w.home().join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", w.home().join("credentials"))
+        .env("AWS_ENDPOINT_URL", &w.moto.endpoint)
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &w.imds.endpoint)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before s3ro writes
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
