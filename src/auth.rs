@@ -598,7 +598,7 @@ impl ProvideCredentials for SwitchRole {
                         .clone()
                         .unwrap_or_else(|| "the base principal".to_string());
                     let role = self.role_arn.rsplit('/').next().unwrap_or(&self.role_arn);
-                    let mut msg = format!(
+                    let msg = format!(
                         "sts:AssumeRole on {} was refused for {who} ({text}). Either the \
                          identity-based policy of {} does not allow sts:AssumeRole on {}, or \
                          the trust policy of role {role} does not trust {who}",
@@ -609,16 +609,6 @@ impl ProvideCredentials for SwitchRole {
                             .unwrap_or_else(|| "the base principal".to_string()),
                         self.role_arn,
                     );
-                    if caller
-                        .as_deref()
-                        .is_some_and(|c| c.contains(":assumed-role/"))
-                    {
-                        msg.push_str(
-                            " (a trust policy naming a role ARN does not match that role's \
-                             sessions on every implementation: name the session ARN or use a \
-                             condition)",
-                        );
-                    }
                     Err(CredentialsError::provider_error(SwitchRoleError(msg)))
                 }
             }

@@ -1,6 +1,6 @@
 //! Test support: the sandbox (one seeded moto per test binary, one IMDSv2 emulator per test)
 //! and helpers to run the real `s3ro` binary and the awscli oracle against it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
