@@ -99,6 +99,62 @@ def seed(endpoint, region, iam_dir):
     return users
 
 
+# Test fixtures (--fixtures): listing edge cases, many keys, versions.
+LISTING_BUCKET = "s3ro-listing"
+VERSIONS_BUCKET = "s3ro-versions"
+EMPTY_BUCKET = "s3ro-empty"
+FIDELITY_KEYS = [
+    "fid/a b.txt",
+    "fid/plus+sign.txt",
+    "fid/percent%41.txt",
+    "fid/\u00fcber-\u6771\u4eac.txt",
+    "fid//double-slash",
+    "fid/[x]*?.txt",
+    "fid/x&y=z;<a>\"'.txt",
+    "fid/tab\there",
+    "fid/ctl\x01char",
+    "/leading-slash",
+]
+MARKERS = {"fid/dir/": b"", "fid/dir/inside.txt": b"x", "fid/nonempty-marker/": b"data"}
+
+
+def seed_fixtures(endpoint, region):
+    s3 = client("s3", endpoint, region)
+    cfg = {"LocationConstraint": region} if region != "us-east-1" else None
+    for b in (LISTING_BUCKET, VERSIONS_BUCKET, EMPTY_BUCKET):
+        if cfg:
+            s3.create_bucket(Bucket=b, CreateBucketConfiguration=cfg)
+        else:
+            s3.create_bucket(Bucket=b)
+    objects = {}
+    for i in range(1203):
+        objects[f"many/k{i:04d}"] = str(i).encode() * (i % 7)
+    for p in range(12):
+        for j in range(5):
+            objects[f"tree/p{p:02d}/obj{j}"] = b"t" * (p + j)
+    objects["tree/p03.txt"] = b"between p03/ and p04/"
+    objects["tree/a-first"] = b"before every prefix"
+    objects["tree/z-last"] = b"after every prefix"
+    objects["tree/p07/deep/er/key"] = b"deep"
+    for k in FIDELITY_KEYS:
+        objects[k] = k.encode("utf-8")
+    objects.update(MARKERS)
+
+    # Thousands of keys through HTTP take seconds; moto's own backend stores them at once.
+    # (Buckets, versions and the scenario objects above still go through the S3 API.)
+    from moto.s3.models import s3_backends
+
+    backend = s3_backends[ACCOUNT]["aws"]
+    for key, body in objects.items():
+        backend.put_object(LISTING_BUCKET, key, body)
+
+    s3.put_bucket_versioning(Bucket=VERSIONS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=VERSIONS_BUCKET, Key="doc.txt", Body=b"version one")
+    s3.put_object(Bucket=VERSIONS_BUCKET, Key="doc.txt", Body=b"version two!")
+    s3.put_object(Bucket=VERSIONS_BUCKET, Key="gone.txt", Body=b"soon deleted")
+    s3.delete_object(Bucket=VERSIONS_BUCKET, Key="gone.txt")
+
+
 def enforce_iam(endpoint):
     req = urllib.request.Request(
         f"{endpoint}/moto-api/reset-auth",
@@ -123,6 +179,7 @@ def main():
     ap.add_argument("--region", default="ap-northeast-1")
     ap.add_argument("--iam-dir", required=True, help="folder with the scenario's IAM documents")
     ap.add_argument("--no-enforce", action="store_true", help="leave IAM enforcement off")
+    ap.add_argument("--fixtures", action="store_true", help="add the test fixture buckets")
     args = ap.parse_args()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
@@ -131,6 +188,8 @@ def main():
     _, port = server.get_host_and_port()
     endpoint = f"http://127.0.0.1:{port}"
     users = seed(endpoint, args.region, args.iam_dir)
+    if args.fixtures:
+        seed_fixtures(endpoint, args.region)
     if not args.no_enforce:
         enforce_iam(endpoint)
     print(

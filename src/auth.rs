@@ -484,11 +484,21 @@ impl Auth {
         self.log.chosen()
     }
 
-    /// Load the credentials now, turning any failure into one clear [`Error::Credentials`].
-    pub async fn credentials(&self) -> Result<Credentials, Error> {
+    /// Whether requests are sent unsigned (`--auth anonymous` / `--no-sign-request`).
+    pub fn is_anonymous(&self) -> bool {
+        self.mode == AuthMode::Anonymous
+    }
+
+    /// Load the credentials now (nothing to load in anonymous mode), turning any failure into
+    /// one clear [`Error::Credentials`].
+    pub async fn credentials(&self) -> Result<(), Error> {
+        if self.is_anonymous() {
+            return Ok(());
+        }
         self.provider
             .provide_credentials()
             .await
+            .map(|_| ())
             .map_err(|e| self.explain_failure(&e))
     }
 
@@ -500,6 +510,7 @@ impl Auth {
                  service: {text}"
             ),
             AuthMode::AssumeRole => format!("--auth assume-role: {text}"),
+            AuthMode::Anonymous => text,
             AuthMode::Auto => {
                 let tried = self.log.attempts();
                 if tried.is_empty() || !matches!(e, CredentialsError::CredentialsNotLoaded(_)) {
@@ -687,6 +698,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
             ctx.auto_chain(settings, &profile_name, profile.is_some())
                 .await?
         }
+        AuthMode::Anonymous => SharedCredentialsProvider::new(NoCredentials),
     };
     let provider = SharedCredentialsProvider::new(Memo {
         inner: provider,
@@ -1011,6 +1023,21 @@ fn static_keys(p: &Profile) -> Option<Credentials> {
         None,
         "s3ro-profile",
     ))
+}
+
+/// The provider of `--auth anonymous`: requests are sent unsigned, so it is never asked.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::not_loaded(
+            "anonymous mode sends unsigned requests",
+        )))
+    }
 }
 
 /// Lets an `Arc`'d provider be shared while another handle reads its state.

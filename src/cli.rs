@@ -64,6 +64,10 @@ pub struct GlobalArgs {
           value_parser = clap::value_parser!(u32).range(900..=43200))]
     pub duration_seconds: Option<u32>,
 
+    /// Send unsigned requests (public buckets); same as --auth anonymous.
+    #[arg(long, global = true)]
+    pub no_sign_request: bool,
+
     /// More diagnostics on stderr (-v: credential and region sources; -vv: SDK requests).
     /// Secrets are never printed.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -81,6 +85,8 @@ pub enum AuthMode {
     /// Switch role: the profile's role_arn (credential_source or source_profile), or --role-arn
     /// with the instance role as base credentials.
     AssumeRole,
+    /// No credentials: unsigned requests, for public buckets (also --no-sign-request).
+    Anonymous,
 }
 
 impl AuthMode {
@@ -90,6 +96,7 @@ impl AuthMode {
             AuthMode::Auto => "auto",
             AuthMode::InstanceRole => "instance-role",
             AuthMode::AssumeRole => "assume-role",
+            AuthMode::Anonymous => "anonymous",
         }
     }
 }
@@ -136,6 +143,27 @@ pub struct LsArgs {
     /// Keys per ListObjectsV2 request (1–1000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=1000))]
     pub page_size: Option<i32>,
+    /// One JSON object per line: objects {"key","size","last_modified","etag","storage_class"},
+    /// prefixes {"prefix"}, buckets {"name","creation_date"}; exact keys, times in RFC 3339 UTC.
+    #[arg(long)]
+    pub json: bool,
+    /// List object versions and delete markers (ListObjectVersions).
+    #[arg(long)]
+    pub versions: bool,
+    /// Confirm that the requester pays for a Requester Pays bucket.
+    #[arg(long, value_enum, value_name = "requester")]
+    pub request_payer: Option<RequestPayer>,
+    /// With --recursive: how many prefixes are listed at once (1–256). Output order is always
+    /// that of a sequential listing.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+/// `--request-payer` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequestPayer {
+    Requester,
 }
 
 /// Arguments of `s3ro get`.
@@ -187,7 +215,18 @@ impl Settings {
     /// Validate the global flags and settle them, reading the few environment variables s3ro
     /// itself interprets. Errors: [`Error::Usage`] for inconsistent flags.
     pub fn from_global(g: &GlobalArgs) -> Result<Settings, Error> {
-        if g.role_arn.is_some() && g.auth != AuthMode::AssumeRole {
+        let auth = if g.no_sign_request {
+            AuthMode::Anonymous
+        } else {
+            g.auth
+        };
+        if g.no_sign_request && !matches!(g.auth, AuthMode::Auto | AuthMode::Anonymous) {
+            return Err(Error::Usage(format!(
+                "--no-sign-request cannot be combined with --auth {}",
+                g.auth.as_str()
+            )));
+        }
+        if g.role_arn.is_some() && auth != AuthMode::AssumeRole {
             return Err(Error::Usage(format!(
                 "--role-arn needs --auth assume-role (the current mode is {})",
                 g.auth.as_str()
@@ -212,7 +251,7 @@ impl Settings {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| DEFAULT_IMDS_ENDPOINT.to_string());
         Ok(Settings {
-            auth: g.auth,
+            auth,
             explicit_profile: g.profile.clone(),
             region: g.region.clone(),
             endpoint_url: g.endpoint_url.clone(),

@@ -2,9 +2,14 @@
 //! every call, and turns SDK errors into s3ro's [`Error`] (refusals go through [`diagnose`]).
 //! Commands receive s3ro's own types ([`ObjectItem`], [`ListPage`], …), never SDK types.
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::RequestId;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{EncodingType, RequestPayer};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, Utc};
 
@@ -48,6 +53,30 @@ pub struct ListRequest {
     pub delimiter: Option<String>,
     /// `MaxKeys` per request (S3 default: 1000).
     pub page_size: Option<i32>,
+    /// Send `x-amz-request-payer: requester` (Requester Pays buckets).
+    pub requester_pays: bool,
+}
+
+/// One object version or delete marker from ListObjectVersions.
+#[derive(Debug, Clone)]
+pub struct VersionItem {
+    pub key: String,
+    pub version_id: String,
+    pub is_latest: bool,
+    pub delete_marker: bool,
+    /// Bytes (0 for a delete marker).
+    pub size: i64,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub etag: Option<String>,
+}
+
+/// One ListObjectVersions page: common prefixes, then versions and delete markers in key order.
+#[derive(Debug, Clone, Default)]
+pub struct VersionPage {
+    pub prefixes: Vec<String>,
+    pub versions: Vec<VersionItem>,
+    /// `(NextKeyMarker, NextVersionIdMarker)` when truncated.
+    pub next: Option<(String, Option<String>)>,
 }
 
 /// An object's body, streaming, with what GetObject said about it.
@@ -71,27 +100,82 @@ pub struct Identity {
 #[derive(Debug)]
 pub struct Clients {
     s3: aws_sdk_s3::Client,
+    s3_conf: aws_sdk_s3::Config,
     auth: Auth,
     principal: tokio::sync::OnceCell<Option<String>>,
+    /// Buckets found to live in another region (301 / `x-amz-bucket-region`), with a client
+    /// for that region; remembered for the rest of the run.
+    regional: Mutex<HashMap<String, aws_sdk_s3::Client>>,
 }
 
 impl Clients {
     /// Build the clients. With a custom endpoint (`--endpoint-url` or `AWS_ENDPOINT_URL`),
     /// S3 uses path-style addressing, as S3-compatible servers expect.
     pub fn new(auth: &Auth) -> Clients {
-        let conf = auth
-            .sdk_config
-            .to_builder()
-            .credentials_provider(auth.provider())
-            .build();
+        let mut conf = auth.sdk_config.to_builder();
+        if !auth.is_anonymous() {
+            conf = conf.credentials_provider(auth.provider());
+        }
+        let conf = conf.build();
         let path_style = conf.endpoint_url().is_some();
         let s3_conf = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(path_style)
             .build();
         Clients {
-            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            s3: aws_sdk_s3::Client::from_conf(s3_conf.clone()),
+            s3_conf,
             auth: auth.clone(),
             principal: tokio::sync::OnceCell::new(),
+            regional: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The S3 client for a bucket: the one of the bucket's region once a redirect named it.
+    fn s3_for(&self, bucket: &str) -> aws_sdk_s3::Client {
+        self.regional
+            .lock()
+            .unwrap()
+            .get(bucket)
+            .cloned()
+            .unwrap_or_else(|| self.s3.clone())
+    }
+
+    /// Run `call` against the bucket's client; when S3 answers that the bucket lives in another
+    /// region (301 PermanentRedirect, or 400 AuthorizationHeaderMalformed, with
+    /// `x-amz-bucket-region` or a `<Region>` in the body), switch to that region for this bucket
+    /// and try once more. The SDK itself never follows these redirects.
+    async fn with_region<T, E, F, Fut>(
+        &self,
+        bucket: &str,
+        call: F,
+    ) -> Result<T, SdkError<E, HttpResponse>>
+    where
+        F: Fn(aws_sdk_s3::Client) -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata,
+    {
+        match call(self.s3_for(bucket)).await {
+            Err(e) => {
+                let known = self.regional.lock().unwrap().contains_key(bucket);
+                match redirect_region(&e) {
+                    Some(region) if !known => {
+                        tracing::info!(bucket, region = %region, "bucket is in another region; retrying there");
+                        let conf = self
+                            .s3_conf
+                            .to_builder()
+                            .region(aws_sdk_s3::config::Region::new(region))
+                            .build();
+                        let client = aws_sdk_s3::Client::from_conf(conf);
+                        self.regional
+                            .lock()
+                            .unwrap()
+                            .insert(bucket.to_string(), client.clone());
+                        call(client).await
+                    }
+                    _ => Err(e),
+                }
+            }
+            ok => ok,
         }
     }
 
@@ -134,6 +218,12 @@ impl Clients {
 
     /// The caller's ARN, asked once per run and only when needed (after a refusal).
     pub async fn principal(&self) -> Principal {
+        if self.auth.is_anonymous() {
+            return Principal {
+                arn: Some("anonymous (unsigned request)".to_string()),
+                credential_source: Some("--auth anonymous".to_string()),
+            };
+        }
         let arn = self
             .principal
             .get_or_init(|| async { self.caller_identity().await.ok().map(|i| i.arn) })
@@ -162,6 +252,14 @@ impl Clients {
             let partition = diagnose::partition_for_region(&self.auth.region);
             let d = diagnose::explain(op, target, &info, principal, partition);
             return Error::Denied(Box::new(d));
+        }
+        if let Some(region) = redirect_region(&err) {
+            return Error::Service(format!(
+                "{} on {}: the bucket is in region {region}, not {}; run with --region {region}",
+                op.name(),
+                target.display(),
+                self.auth.region
+            ));
         }
         match (&err, &info.code) {
             (SdkError::ServiceError(_), Some(code)) => {
@@ -193,7 +291,7 @@ impl Clients {
                 "{} on {} failed: {}",
                 op.name(),
                 target.display(),
-                DisplayErrorContext(&err)
+                error_chain(&err)
             )),
         }
     }
@@ -231,21 +329,26 @@ impl Clients {
         Ok(out)
     }
 
-    /// One ListObjectsV2 page.
+    /// One ListObjectsV2 page. Keys and prefixes are requested URL-encoded
+    /// (`EncodingType=url`, so that characters XML 1.0 cannot carry survive) and decoded here:
+    /// the `key` fields are exact.
     pub async fn list_page(
         &self,
         req: &ListRequest,
         token: Option<&str>,
     ) -> Result<ListPage, Error> {
         let resp = self
-            .s3
-            .list_objects_v2()
-            .bucket(&req.bucket)
-            .prefix(&req.prefix)
-            .set_delimiter(req.delimiter.clone())
-            .set_max_keys(req.page_size)
-            .set_continuation_token(token.map(str::to_string))
-            .send()
+            .with_region(&req.bucket, |s3| {
+                s3.list_objects_v2()
+                    .bucket(&req.bucket)
+                    .prefix(&req.prefix)
+                    .set_delimiter(req.delimiter.clone())
+                    .set_max_keys(req.page_size)
+                    .encoding_type(EncodingType::Url)
+                    .set_request_payer(req.requester_pays.then_some(RequestPayer::Requester))
+                    .set_continuation_token(token.map(str::to_string))
+                    .send()
+            })
             .await;
         let resp = match resp {
             Ok(r) => r,
@@ -255,18 +358,20 @@ impl Clients {
                     .await)
             }
         };
+        let encoded = resp.encoding_type == Some(EncodingType::Url);
+        let dec = |s: String| if encoded { decode_key(&s) } else { s };
         let prefixes = resp
             .common_prefixes
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|p| p.prefix)
+            .filter_map(|p| p.prefix.map(dec))
             .collect();
         let objects = resp
             .contents
             .unwrap_or_default()
             .into_iter()
             .map(|o| ObjectItem {
-                key: o.key.unwrap_or_default(),
+                key: dec(o.key.unwrap_or_default()),
                 size: o.size.unwrap_or(0),
                 last_modified: o.last_modified.and_then(to_chrono),
                 etag: o.e_tag,
@@ -285,9 +390,100 @@ impl Clients {
         })
     }
 
+    /// One ListObjectVersions page (keys URL-encoded on the wire, decoded here).
+    pub async fn list_versions_page(
+        &self,
+        req: &ListRequest,
+        marker: Option<&(String, Option<String>)>,
+    ) -> Result<VersionPage, Error> {
+        let resp = self
+            .with_region(&req.bucket, |s3| {
+                s3.list_object_versions()
+                    .bucket(&req.bucket)
+                    .prefix(&req.prefix)
+                    .set_delimiter(req.delimiter.clone())
+                    .set_max_keys(req.page_size)
+                    .encoding_type(EncodingType::Url)
+                    .set_request_payer(req.requester_pays.then_some(RequestPayer::Requester))
+                    .set_key_marker(marker.map(|m| m.0.clone()))
+                    .set_version_id_marker(marker.and_then(|m| m.1.clone()))
+                    .send()
+            })
+            .await;
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(self
+                    .fail(
+                        Operation::ListObjectVersions,
+                        &Target::bucket(&req.bucket),
+                        e,
+                    )
+                    .await)
+            }
+        };
+        let encoded = resp.encoding_type == Some(EncodingType::Url);
+        let dec = |s: String| if encoded { decode_key(&s) } else { s };
+        let prefixes = resp
+            .common_prefixes
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.prefix.map(dec))
+            .collect();
+        let mut versions: Vec<VersionItem> = resp
+            .versions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| VersionItem {
+                key: dec(v.key.unwrap_or_default()),
+                version_id: v.version_id.unwrap_or_else(|| "null".into()),
+                is_latest: v.is_latest.unwrap_or(false),
+                delete_marker: false,
+                size: v.size.unwrap_or(0),
+                last_modified: v.last_modified.and_then(to_chrono),
+                etag: v.e_tag,
+            })
+            .collect();
+        versions.extend(
+            resp.delete_markers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| VersionItem {
+                    key: dec(d.key.unwrap_or_default()),
+                    version_id: d.version_id.unwrap_or_else(|| "null".into()),
+                    is_latest: d.is_latest.unwrap_or(false),
+                    delete_marker: true,
+                    size: 0,
+                    last_modified: d.last_modified.and_then(to_chrono),
+                    etag: None,
+                }),
+        );
+        // S3 lists versions and delete markers in one sequence; the SDK splits them in two.
+        // Restore key order, the current version first, then newest to oldest.
+        versions.sort_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then(b.is_latest.cmp(&a.is_latest))
+                .then(b.last_modified.cmp(&a.last_modified))
+        });
+        let next = if resp.is_truncated == Some(true) {
+            resp.next_key_marker
+                .map(|k| (dec(k), resp.next_version_id_marker))
+        } else {
+            None
+        };
+        Ok(VersionPage {
+            prefixes,
+            versions,
+            next,
+        })
+    }
+
     /// GetObject: the body as a stream. Errors go through [`Clients::fail`].
     pub async fn get_object(&self, bucket: &str, key: &str) -> Result<ObjectBody, Error> {
-        let resp = self.s3.get_object().bucket(bucket).key(key).send().await;
+        let resp = self
+            .with_region(bucket, |s3| s3.get_object().bucket(bucket).key(key).send())
+            .await;
         match resp {
             Ok(r) => Ok(ObjectBody {
                 body: r.body,
@@ -318,6 +514,56 @@ pub fn error_info<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> S
         message,
         request_id,
     }
+}
+
+/// An error and its causes as one line (`a: b: c`), without the SDK's debug dump.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        src = s.source();
+    }
+    out
+}
+
+/// Decode a key as S3 encodes it with `EncodingType=url`: form encoding (`+` is a space,
+/// `%XX` a byte of the UTF-8 key).
+pub fn decode_key(s: &str) -> String {
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The region S3 says a bucket lives in, from a 301/400 answer: `x-amz-bucket-region`, or a
+/// `<Region>` element in the error body.
+fn redirect_region<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<String> {
+    let raw = err.raw_response()?;
+    let status = raw.status().as_u16();
+    let code = match err {
+        SdkError::ServiceError(se) => se.err().code(),
+        _ => None,
+    };
+    let redirect = status == 301
+        || matches!(
+            code,
+            Some("PermanentRedirect" | "AuthorizationHeaderMalformed")
+        );
+    if !redirect {
+        return None;
+    }
+    if let Some(r) = raw.headers().get("x-amz-bucket-region") {
+        return Some(r.to_string()).filter(|r| !r.is_empty());
+    }
+    let body = std::str::from_utf8(raw.body().bytes()?).ok()?;
+    let start = body.find("<Region>")? + "<Region>".len();
+    let end = body[start..].find("</Region>")? + start;
+    Some(body[start..end].to_string()).filter(|r| !r.is_empty())
 }
 
 fn to_chrono(t: aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {

@@ -21,6 +21,32 @@ pub fn ls_time(t: Option<DateTime<Utc>>) -> String {
     }
 }
 
+/// RFC 3339 in UTC with a `Z` (JSON output).
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// An ETag without the double quotes S3 puts around it.
+pub fn unquote_etag(e: &str) -> String {
+    e.trim_matches('"').to_string()
+}
+
+/// The name `ls` shows for a key: the full key with `--recursive`; otherwise its last
+/// component, as aws does, except that a key ending in `/` (a "folder" marker object) is shown
+/// as its last non-empty component with the `/`, never as a blank name.
+pub fn display_name(key: &str, recursive: bool) -> std::borrow::Cow<'_, str> {
+    if recursive {
+        return std::borrow::Cow::Borrowed(key);
+    }
+    match key.rsplit('/').next() {
+        Some(base) if !base.is_empty() => std::borrow::Cow::Borrowed(base),
+        _ => match key.trim_end_matches('/').rsplit('/').next() {
+            Some(last) if !last.is_empty() => std::borrow::Cow::Owned(format!("{last}/")),
+            _ => std::borrow::Cow::Borrowed(key),
+        },
+    }
+}
+
 /// aws's human-readable size: `1 Byte`, `N Bytes`, then `%.1f KiB|MiB|GiB|TiB|PiB|EiB`.
 pub fn human_size(bytes: i64) -> String {
     const SUFFIXES: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -147,6 +173,15 @@ mod tests {
         );
         assert_eq!(prefix_line("a/b/"), format!("{}PRE b/\n", " ".repeat(27)));
         assert_eq!(size_column(23, false), "        23");
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(display_name("a/b c", false), "b c");
+        assert_eq!(display_name("a/b c", true), "a/b c");
+        assert_eq!(display_name("a/dir/", false), "dir/");
+        assert_eq!(display_name("/", false), "/");
+        assert_eq!(display_name("x//", false), "x/");
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub struct MotoOptions {
     pub enforce_iam: bool,
     /// Folder holding `<Role>.policy.json` / `<Role>.trust.json`; defaults to `examples/iam`.
     pub iam_dir: Option<PathBuf>,
+    /// Also create the test fixture buckets `s3ro-listing` (1,203 keys under `many/`, a prefix
+    /// tree, keys with every awkward character) and `s3ro-versions` (versioned).
+    pub fixtures: bool,
 }
 
 impl Default for MotoOptions {
@@ -62,6 +65,7 @@ impl Default for MotoOptions {
         MotoOptions {
             enforce_iam: true,
             iam_dir: None,
+            fixtures: false,
         }
     }
 }
@@ -108,6 +112,9 @@ impl Moto {
         if !opts.enforce_iam {
             cmd.arg("--no-enforce");
         }
+        if opts.fixtures {
+            cmd.arg("--fixtures");
+        }
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}. {INSTALL_HINT}", python.display()))?;
@@ -144,13 +151,20 @@ impl Moto {
         })
     }
 
-    /// One moto server shared by every test of the current process, started on first use.
+    /// One moto server shared by every test of the current process, started on first use,
+    /// with the test fixtures.
     ///
     /// Panics with the install hint if moto cannot be started: integration tests fail, they are
     /// never skipped.
     pub fn shared() -> &'static Moto {
         static SHARED: OnceLock<Moto> = OnceLock::new();
-        SHARED.get_or_init(|| Moto::start().unwrap_or_else(|e| panic!("{e}")))
+        SHARED.get_or_init(|| {
+            Moto::start_with(MotoOptions {
+                fixtures: true,
+                ..Default::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+        })
     }
 }
 

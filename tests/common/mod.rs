@@ -113,6 +113,18 @@ impl World {
         self.s3ro_env(args, &[])
     }
 
+    /// Run s3ro as the sandbox admin (environment keys), for the fixture buckets.
+    pub fn s3ro_admin(&self, args: &[&str]) -> Run {
+        self.s3ro_env(
+            args,
+            &[
+                ("AWS_ACCESS_KEY_ID", &self.moto.admin.access_key_id),
+                ("AWS_SECRET_ACCESS_KEY", &self.moto.admin.secret_access_key),
+                ("AWS_REGION", &self.moto.region),
+            ],
+        )
+    }
+
     /// Run the awscli oracle (`.venv/bin/aws`) as the sandbox admin on the same moto.
     pub fn aws(&self, args: &[&str]) -> Run {
         let aws = venv_bin("aws");
