@@ -47,10 +47,7 @@ pub enum CredentialSource {
     /// The EC2 instance role, via IMDSv2.
     InstanceRole { role: Option<String> },
     /// A role assumed with `sts:AssumeRole`, from base credentials.
-    AssumeRole {
-        role_arn: String,
-        base: Box<CredentialSource>,
-    },
+    AssumeRole { role_arn: String, base: Box<CredentialSource> },
     /// `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` (e.g. EKS IRSA).
     WebIdentity,
     /// The ECS/EKS container credentials endpoint.
@@ -79,10 +76,7 @@ impl fmt::Display for CredentialSource {
         match self {
             CredentialSource::Env => write!(f, "env (AWS_ACCESS_KEY_ID)"),
             CredentialSource::ProfileKeys { profile } => {
-                write!(
-                    f,
-                    "shared-credentials-file (profile {profile}, long-term keys)"
-                )
+                write!(f, "shared-credentials-file (profile {profile}, long-term keys)")
             }
             CredentialSource::InstanceRole { role: Some(r) } => {
                 write!(f, "iam-role (IMDSv2, role {r})")
@@ -137,9 +131,7 @@ pub struct Imds {
 
 impl fmt::Debug for Imds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Imds")
-            .field("endpoint", &self.endpoint)
-            .finish()
+        f.debug_struct("Imds").field("endpoint", &self.endpoint).finish()
     }
 }
 
@@ -167,11 +159,7 @@ impl Imds {
             .read_timeout(IMDS_TIMEOUT)
             .max_attempts(IMDS_ATTEMPTS)
             .build();
-        Ok(Imds {
-            endpoint: endpoint.to_string(),
-            client,
-            down: Arc::new(OnceLock::new()),
-        })
+        Ok(Imds { endpoint: endpoint.to_string(), client, down: Arc::new(OnceLock::new()) })
     }
 
     /// The endpoint, for messages.
@@ -182,10 +170,7 @@ impl Imds {
     /// GET a metadata path (e.g. `/latest/meta-data/placement/region`) with an IMDSv2 token.
     pub async fn get(&self, path: &str) -> Result<String, ImdsFailure> {
         if let Some(reason) = self.down.get() {
-            return Err(ImdsFailure {
-                status: None,
-                reason: reason.clone(),
-            });
+            return Err(ImdsFailure { status: None, reason: reason.clone() });
         }
         match self.client.get(path).await {
             Ok(v) => Ok(v.as_ref().to_string()),
@@ -222,10 +207,7 @@ fn describe_imds_error(e: &imds::client::error::ImdsError) -> ImdsFailure {
                 404 => "HTTP 404 Not Found".to_string(),
                 s => format!("HTTP {s}"),
             };
-            ImdsFailure {
-                status: Some(status),
-                reason,
-            }
+            ImdsFailure { status: Some(status), reason }
         }
         ImdsError::FailedToLoadToken(_) => {
             let mut reason = format!("the IMDSv2 token request (PUT /latest/api/token) {cause}");
@@ -235,15 +217,9 @@ fn describe_imds_error(e: &imds::client::error::ImdsError) -> ImdsFailure {
                      HttpPutResponseHopLimit must be 2 or more",
                 );
             }
-            ImdsFailure {
-                status: None,
-                reason,
-            }
+            ImdsFailure { status: None, reason }
         }
-        _ => ImdsFailure {
-            status: None,
-            reason: cause,
-        },
+        _ => ImdsFailure { status: None, reason: cause },
     }
 }
 
@@ -257,10 +233,7 @@ pub struct InstanceRoleProvider {
 
 impl InstanceRoleProvider {
     pub fn new(imds: Imds) -> InstanceRoleProvider {
-        InstanceRoleProvider {
-            imds,
-            role: Mutex::new(None),
-        }
+        InstanceRoleProvider { imds, role: Mutex::new(None) }
     }
 
     /// The instance role's name, once credentials were loaded.
@@ -270,11 +243,7 @@ impl InstanceRoleProvider {
 
     async fn load(&self) -> Result<Credentials, CredentialsError> {
         let at = self.imds.endpoint().to_string();
-        let role = match self
-            .imds
-            .get("/latest/meta-data/iam/security-credentials/")
-            .await
-        {
+        let role = match self.imds.get("/latest/meta-data/iam/security-credentials/").await {
             Ok(r) => r.lines().next().unwrap_or("").trim().to_string(),
             Err(f) if f.status == Some(404) => {
                 return Err(CredentialsError::not_loaded(format!(
@@ -284,7 +253,7 @@ impl InstanceRoleProvider {
             }
             Err(f) => {
                 return Err(CredentialsError::not_loaded(format!(
-                    "the EC2 instance metadata service (IMDSv2) at {at} did not answer: {}",
+                    "the EC2 instance metadata service (IMDSv2) at {at} failed: {}",
                     f.reason
                 )))
             }
@@ -296,9 +265,7 @@ impl InstanceRoleProvider {
         }
         let doc = self
             .imds
-            .get(&format!(
-                "/latest/meta-data/iam/security-credentials/{role}"
-            ))
+            .get(&format!("/latest/meta-data/iam/security-credentials/{role}"))
             .await
             .map_err(|f| {
                 CredentialsError::provider_error(format!(
@@ -328,11 +295,9 @@ impl InstanceRoleProvider {
             }
             return Err(CredentialsError::invalid_configuration(text));
         }
-        let (Some(akid), Some(secret), Some(token)) = (
-            field("AccessKeyId"),
-            field("SecretAccessKey"),
-            field("Token"),
-        ) else {
+        let (Some(akid), Some(secret), Some(token)) =
+            (field("AccessKeyId"), field("SecretAccessKey"), field("Token"))
+        else {
             return Err(CredentialsError::unhandled(format!(
                 "IMDS credentials of role {role} lack AccessKeyId, SecretAccessKey or Token"
             )));
@@ -341,13 +306,7 @@ impl InstanceRoleProvider {
             .and_then(|e| chrono::DateTime::parse_from_rfc3339(&e).ok())
             .map(SystemTime::from);
         *self.role.lock().unwrap() = Some(role);
-        Ok(Credentials::new(
-            akid,
-            secret,
-            Some(token),
-            expiry,
-            "s3ro-instance-role",
-        ))
+        Ok(Credentials::new(akid, secret, Some(token), expiry, "s3ro-instance-role"))
     }
 }
 
@@ -409,11 +368,7 @@ impl ProvideCredentials for Tracked {
                 Err(e) => {
                     let why = credentials_error_text(&e);
                     tracing::debug!(source = %self.name, error = %why, "credential source failed");
-                    self.log
-                        .attempts
-                        .lock()
-                        .unwrap()
-                        .push((self.name.clone(), why));
+                    self.log.attempts.lock().unwrap().push((self.name.clone(), why));
                     Err(e)
                 }
             }
@@ -444,9 +399,8 @@ impl ProvideCredentials for Memo {
         future::ProvideCredentials::new(async move {
             let mut last = self.last.lock().await;
             if let Some(c) = last.as_ref() {
-                let fresh = c
-                    .expiry()
-                    .is_none_or(|exp| exp > SystemTime::now() + REFRESH_BEFORE_EXPIRY);
+                let fresh =
+                    c.expiry().is_none_or(|exp| exp > SystemTime::now() + REFRESH_BEFORE_EXPIRY);
                 if fresh {
                     return Ok(c.clone());
                 }
@@ -495,11 +449,7 @@ impl Auth {
         if self.is_anonymous() {
             return Ok(());
         }
-        self.provider
-            .provide_credentials()
-            .await
-            .map(|_| ())
-            .map_err(|e| self.explain_failure(&e))
+        self.provider.provide_credentials().await.map(|_| ()).map_err(|e| self.explain_failure(&e))
     }
 
     fn explain_failure(&self, e: &CredentialsError) -> Error {
@@ -575,19 +525,68 @@ impl fmt::Display for SwitchRoleError {
 }
 impl std::error::Error for SwitchRoleError {}
 
-/// `sts:AssumeRole` into `role_arn` from `base`, explaining a refusal with both possible causes.
+/// `sts:AssumeRole` into a role from `base` credentials. A failure of the base credentials and
+/// a refusal by STS are reported separately; a refusal names both possible causes.
 struct SwitchRole {
-    inner: AssumeRoleProvider,
+    req: RoleRequest,
+    session_name: String,
     base: SharedCredentialsProvider,
-    role_arn: String,
     sdk_config: SdkConfig,
 }
 
 impl fmt::Debug for SwitchRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SwitchRole")
-            .field("role_arn", &self.role_arn)
-            .finish()
+        f.debug_struct("SwitchRole").field("role_arn", &self.req.role_arn).finish()
+    }
+}
+
+impl SwitchRole {
+    fn fail(msg: String) -> CredentialsError {
+        CredentialsError::provider_error(SwitchRoleError(msg))
+    }
+
+    async fn load(&self) -> Result<Credentials, CredentialsError> {
+        let arn = &self.req.role_arn;
+        let base = self.base.provide_credentials().await.map_err(|e| {
+            Self::fail(format!(
+                "cannot get the base credentials to switch to {arn}: {}",
+                credentials_error_text(&e)
+            ))
+        })?;
+        let mut b = AssumeRoleProvider::builder(arn)
+            .session_name(&self.session_name)
+            .configure(&self.sdk_config);
+        if let Some(id) = &self.req.external_id {
+            b = b.external_id(id);
+        }
+        if let Some(d) = self.req.duration_seconds {
+            b = b.session_length(Duration::from_secs(d.into()));
+        }
+        let provider = b.build_from_provider(base.clone()).await;
+        let e = match provider.provide_credentials().await {
+            Ok(c) => return Ok(c),
+            Err(e) => e,
+        };
+        let text = credentials_error_text(&e);
+        if !text.starts_with("AccessDenied") {
+            let via = match self.sdk_config.endpoint_url() {
+                Some(url) => format!(" (STS at {url})"),
+                None => String::new(),
+            };
+            return Err(Self::fail(format!("sts:AssumeRole on {arn} failed{via}: {text}")));
+        }
+        let caller = caller_arn(&self.sdk_config, SharedCredentialsProvider::new(base)).await;
+        let who = caller.clone().unwrap_or_else(|| "the base principal".to_string());
+        let owner = caller
+            .as_deref()
+            .and_then(crate::diagnose::principal_owner)
+            .unwrap_or_else(|| "the base principal".to_string());
+        let role = arn.rsplit('/').next().unwrap_or(arn);
+        Err(Self::fail(format!(
+            "sts:AssumeRole on {arn} was refused for {who} ({text}). Either the identity-based \
+             policy of {owner} does not allow sts:AssumeRole on {arn}, or the trust policy of role \
+             {role} does not trust {who}"
+        )))
     }
 }
 
@@ -596,34 +595,7 @@ impl ProvideCredentials for SwitchRole {
     where
         Self: 'a,
     {
-        future::ProvideCredentials::new(async move {
-            match self.inner.provide_credentials().await {
-                Ok(c) => Ok(c),
-                Err(e) => {
-                    let text = credentials_error_text(&e);
-                    if !text.starts_with("AccessDenied") {
-                        return Err(e);
-                    }
-                    let caller = caller_arn(&self.sdk_config, self.base.clone()).await;
-                    let who = caller
-                        .clone()
-                        .unwrap_or_else(|| "the base principal".to_string());
-                    let role = self.role_arn.rsplit('/').next().unwrap_or(&self.role_arn);
-                    let msg = format!(
-                        "sts:AssumeRole on {} was refused for {who} ({text}). Either the \
-                         identity-based policy of {} does not allow sts:AssumeRole on {}, or \
-                         the trust policy of role {role} does not trust {who}",
-                        self.role_arn,
-                        caller
-                            .as_deref()
-                            .and_then(crate::diagnose::principal_owner)
-                            .unwrap_or_else(|| "the base principal".to_string()),
-                        self.role_arn,
-                    );
-                    Err(CredentialsError::provider_error(SwitchRoleError(msg)))
-                }
-            }
-        })
+        future::ProvideCredentials::new(self.load())
     }
 }
 
@@ -634,11 +606,7 @@ pub async fn caller_arn(
 ) -> Option<String> {
     let conf = sdk_config.to_builder().credentials_provider(creds).build();
     let sts = aws_sdk_sts::Client::new(&conf);
-    sts.get_caller_identity()
-        .send()
-        .await
-        .ok()
-        .and_then(|o| o.arn)
+    sts.get_caller_identity().send().await.ok().and_then(|o| o.arn)
 }
 
 /// Resolve the credential mode of `settings` into an [`Auth`]. Does not contact STS or S3; it
@@ -650,14 +618,28 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
     let profiles = load_profiles(settings.explicit_profile.as_deref()).await?;
     let profile_name = profiles.selected_profile().to_string();
     let profile = profiles.get_profile(&profile_name).cloned();
-    if settings.explicit_profile.is_some() && profile.is_none() {
+    let from_env = std::env::var("AWS_PROFILE").is_ok_and(|p| !p.is_empty());
+    if (settings.explicit_profile.is_some() || from_env) && profile.is_none() {
+        let how = if settings.explicit_profile.is_some() { "--profile" } else { "AWS_PROFILE" };
         return Err(Error::Credentials(format!(
-            "profile {profile_name:?} was not found in the AWS config or credentials file ({})",
+            "profile {profile_name:?} ({how}) was not found in the AWS config or credentials \
+             file ({})",
             config_file_names()
         )));
     }
     let imds = Imds::new(&settings.imds_endpoint)?;
     let (region, region_source) = resolve_region(settings, profile.as_ref(), &imds).await;
+    if let Err(why) = crate::cli::check_region(&region) {
+        return Err(Error::Credentials(format!(
+            "{why} (from {})",
+            match region_source {
+                RegionSource::Env => "AWS_REGION / AWS_DEFAULT_REGION",
+                RegionSource::Profile => "the profile's region",
+                RegionSource::Imds => "the instance metadata service",
+                _ => "the configuration",
+            }
+        )));
+    }
     tracing::debug!(region = %region, source = region_source.kind(), "region resolved");
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -672,16 +654,11 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
     let sdk_config = loader.load().await;
 
     let log = Arc::new(SourceLog::default());
-    let ctx = Ctx {
-        profiles: &profiles,
-        imds: &imds,
-        sdk_config: &sdk_config,
-        log: &log,
-    };
+    let ctx = Ctx { profiles: &profiles, imds: &imds, sdk_config: &sdk_config, log: &log };
     let provider = match settings.auth {
         AuthMode::InstanceRole => ctx.instance_role("instance role"),
         AuthMode::AssumeRole => match &settings.role {
-            Some(req) => ctx.assume_from_flags(req).await,
+            Some(req) => ctx.assume_from_flags(req),
             None => match profile.as_ref().filter(|p| p.get("role_arn").is_some()) {
                 Some(_) => ctx.profile_chain(&profile_name, &mut Vec::new()).await?,
                 None => {
@@ -694,10 +671,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
                 }
             },
         },
-        AuthMode::Auto => {
-            ctx.auto_chain(settings, &profile_name, profile.is_some())
-                .await?
-        }
+        AuthMode::Auto => ctx.auto_chain(settings, &profile_name, profile.is_some()).await?,
         AuthMode::Anonymous => SharedCredentialsProvider::new(NoCredentials),
     };
     let provider = SharedCredentialsProvider::new(Memo {
@@ -725,19 +699,14 @@ fn config_file_names() -> String {
 
 async fn load_profiles(explicit: Option<&str>) -> Result<ProfileSet, Error> {
     let selected = explicit.map(|p| Cow::Owned(p.to_string()));
-    aws_config::profile::load(
-        &Fs::real(),
-        &Env::real(),
-        &EnvConfigFiles::default(),
-        selected,
-    )
-    .await
-    .map_err(|e| {
-        Error::Credentials(format!(
-            "cannot read the AWS config files: {}",
-            DisplayErrorContext(&e)
-        ))
-    })
+    aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), selected)
+        .await
+        .map_err(|e| {
+            Error::Credentials(format!(
+                "cannot read the AWS config files: {}",
+                crate::client::error_chain(&e)
+            ))
+        })
 }
 
 async fn resolve_region(
@@ -796,35 +765,23 @@ impl Ctx<'_> {
         )
     }
 
-    async fn switch_role(
+    fn switch_role(
         &self,
         req: &RoleRequest,
         base: SharedCredentialsProvider,
         base_source: SourceFn,
     ) -> SharedCredentialsProvider {
-        let session = req.session_name.clone().unwrap_or_else(|| {
-            let now = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default();
+        let session_name = req.session_name.clone().unwrap_or_else(|| {
+            let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
             format!("s3ro-{}", now.as_secs())
         });
-        let mut b = AssumeRoleProvider::builder(&req.role_arn)
-            .session_name(session)
-            .configure(self.sdk_config);
-        if let Some(id) = &req.external_id {
-            b = b.external_id(id);
-        }
-        if let Some(d) = req.duration_seconds {
-            b = b.session_length(Duration::from_secs(d.into()));
-        }
-        let inner = b.build_from_provider(base.clone()).await;
         let role_arn = req.role_arn.clone();
         self.tracked(
             format!("assume role {}", req.role_arn),
             SwitchRole {
-                inner,
+                req: req.clone(),
+                session_name,
                 base,
-                role_arn: req.role_arn.clone(),
                 sdk_config: self.sdk_config.clone(),
             },
             Arc::new(move || CredentialSource::AssumeRole {
@@ -834,9 +791,9 @@ impl Ctx<'_> {
         )
     }
 
-    async fn assume_from_flags(&self, req: &RoleRequest) -> SharedCredentialsProvider {
+    fn assume_from_flags(&self, req: &RoleRequest) -> SharedCredentialsProvider {
         let (base, base_source) = self.instance_role_with_source();
-        self.switch_role(req, base, base_source).await
+        self.switch_role(req, base, base_source)
     }
 
     fn instance_role_with_source(&self) -> (SharedCredentialsProvider, SourceFn) {
@@ -872,9 +829,7 @@ impl Ctx<'_> {
             let Some(p) = self.profiles.get_profile(name) else {
                 return Err(Error::Credentials(format!(
                     "profile {name:?} (named by source_profile of {:?}) was not found in {}",
-                    seen.get(seen.len().wrapping_sub(2))
-                        .cloned()
-                        .unwrap_or_default(),
+                    seen.get(seen.len().wrapping_sub(2)).cloned().unwrap_or_default(),
                     config_file_names()
                 )));
             };
@@ -895,6 +850,17 @@ impl Ctx<'_> {
                     ))),
                 };
             };
+            if crate::cli::check_role_arn(role_arn).is_err() {
+                return Err(Error::Credentials(format!(
+                    "profile {name:?}: role_arn {role_arn:?} is not a role ARN \
+                     (arn:aws:iam::ACCOUNT:role/NAME)"
+                )));
+            }
+            if let Some(sn) = p.get("role_session_name") {
+                if let Err(why) = crate::cli::check_session_name(sn) {
+                    return Err(Error::Credentials(format!("profile {name:?}: {why}")));
+                }
+            }
             let req = RoleRequest {
                 role_arn: role_arn.to_string(),
                 session_name: p.get("role_session_name").map(str::to_string),
@@ -933,9 +899,8 @@ impl Ctx<'_> {
                     let log = self.log.clone();
                     let src_name = src.to_string();
                     let source: SourceFn = Arc::new(move || {
-                        log.chosen().unwrap_or(CredentialSource::ProfileKeys {
-                            profile: src_name.clone(),
-                        })
+                        log.chosen()
+                            .unwrap_or(CredentialSource::ProfileKeys { profile: src_name.clone() })
                     });
                     (base, source)
                 }
@@ -946,7 +911,7 @@ impl Ctx<'_> {
                     )))
                 }
             };
-            Ok(self.switch_role(&req, base, base_source).await)
+            Ok(self.switch_role(&req, base, base_source))
         })
     }
 
@@ -984,9 +949,7 @@ impl Ctx<'_> {
                 self.tracked(
                     format!("profile {profile_name}"),
                     other,
-                    Arc::new(move || CredentialSource::OtherProfile {
-                        profile: name.clone(),
-                    }),
+                    Arc::new(move || CredentialSource::OtherProfile { profile: name.clone() }),
                 )
             };
             add("Profile", provider);
@@ -995,11 +958,7 @@ impl Ctx<'_> {
             aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder().build();
         add(
             "WebIdentityToken",
-            self.tracked(
-                "web identity",
-                wi,
-                Arc::new(|| CredentialSource::WebIdentity),
-            ),
+            self.tracked("web identity", wi, Arc::new(|| CredentialSource::WebIdentity)),
         );
         let ecs = aws_config::ecs::EcsCredentialsProvider::builder().build();
         add(
@@ -1007,9 +966,7 @@ impl Ctx<'_> {
             self.tracked("container", ecs, Arc::new(|| CredentialSource::Container)),
         );
         add("Ec2InstanceMetadata", self.instance_role("instance role"));
-        Ok(SharedCredentialsProvider::new(
-            chain.expect("chain has providers"),
-        ))
+        Ok(SharedCredentialsProvider::new(chain.expect("chain has providers")))
     }
 }
 

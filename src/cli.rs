@@ -215,11 +215,7 @@ impl Settings {
     /// Validate the global flags and settle them, reading the few environment variables s3ro
     /// itself interprets. Errors: [`Error::Usage`] for inconsistent flags.
     pub fn from_global(g: &GlobalArgs) -> Result<Settings, Error> {
-        let auth = if g.no_sign_request {
-            AuthMode::Anonymous
-        } else {
-            g.auth
-        };
+        let auth = if g.no_sign_request { AuthMode::Anonymous } else { g.auth };
         if g.no_sign_request && !matches!(g.auth, AuthMode::Auto | AuthMode::Anonymous) {
             return Err(Error::Usage(format!(
                 "--no-sign-request cannot be combined with --auth {}",
@@ -233,14 +229,25 @@ impl Settings {
             )));
         }
         if let Some(arn) = &g.role_arn {
-            if !arn.starts_with("arn:") || !arn.contains(":role/") {
-                return Err(Error::Usage(format!(
-                    "--role-arn {arn:?} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            check_role_arn(arn).map_err(Error::Usage)?;
+        }
+        if let Some(name) = &g.role_session_name {
+            check_session_name(name)
+                .map_err(|why| Error::Usage(format!("--role-session-name: {why}")))?;
+        }
+        if let Some(r) = &g.region {
+            check_region(r).map_err(|why| Error::Usage(format!("--region: {why}")))?;
+        }
+        if let Some(url) = std::env::var("AWS_ENDPOINT_URL").ok().filter(|u| !u.is_empty()) {
+            if g.endpoint_url.is_none() && !is_http_url(&url) {
+                return Err(Error::Credentials(format!(
+                    "AWS_ENDPOINT_URL {url:?} must start with http:// or https://"
                 )));
             }
         }
+
         if let Some(url) = &g.endpoint_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            if !is_http_url(url) {
                 return Err(Error::Usage(format!(
                     "--endpoint-url {url:?} must start with http:// or https://"
                 )));
@@ -250,6 +257,12 @@ impl Settings {
             .ok()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| DEFAULT_IMDS_ENDPOINT.to_string());
+        if !is_http_url(&imds_endpoint) {
+            return Err(Error::Credentials(format!(
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT {imds_endpoint:?} must start with http:// or \
+                 https://"
+            )));
+        }
         Ok(Settings {
             auth,
             explicit_profile: g.profile.clone(),
@@ -264,5 +277,79 @@ impl Settings {
             imds_endpoint: imds_endpoint.trim_end_matches('/').to_string(),
             verbose: g.verbose,
         })
+    }
+}
+
+fn is_http_url(u: &str) -> bool {
+    (u.starts_with("http://") || u.starts_with("https://")) && u.len() > "https://".len() - 1
+}
+
+/// Check a role ARN's shape: `arn:PARTITION:iam::ACCOUNT:role/NAME`. Errors: the message.
+pub fn check_role_arn(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|n| !n.is_empty());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{arn:?} is not a role ARN (arn:aws:iam::123456789012:role/NAME)"))
+    }
+}
+
+/// Check a role session name as STS does: 2–64 characters of letters, digits and `_+=,.@-`.
+pub fn check_session_name(name: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "role session name {name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+        ))
+    }
+}
+
+/// Check a region name: lowercase letters, digits and `-` (it becomes part of host names).
+pub fn check_region(r: &str) -> Result<(), String> {
+    let ok = !r.is_empty()
+        && r.len() <= 63
+        && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !r.starts_with('-')
+        && !r.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid region {r:?}: expected a name like us-east-1"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators() {
+        assert!(check_role_arn("arn:aws:iam::123456789012:role/S3ReadOnlyRole").is_ok());
+        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/path/R").is_ok());
+        for bad in [
+            "notanarn",
+            "arn:aws:iam::1:role/R",
+            "arn:aws:s3:::b",
+            "arn:aws:iam::123456789012:user/u",
+        ] {
+            assert!(check_role_arn(bad).is_err(), "{bad}");
+        }
+        assert!(check_session_name("i-0123456789abcdef0").is_ok());
+        assert!(check_session_name("bad name!").is_err());
+        assert!(check_session_name("x").is_err());
+        assert!(check_region("ap-northeast-1").is_ok());
+        for bad in ["", "bad region!", "US-EAST-1", "-x"] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -118,9 +118,7 @@ impl Clients {
         }
         let conf = conf.build();
         let path_style = conf.endpoint_url().is_some();
-        let s3_conf = aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(path_style)
-            .build();
+        let s3_conf = aws_sdk_s3::config::Builder::from(&conf).force_path_style(path_style).build();
         Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_conf.clone()),
             s3_conf,
@@ -132,12 +130,7 @@ impl Clients {
 
     /// The S3 client for a bucket: the one of the bucket's region once a redirect named it.
     fn s3_for(&self, bucket: &str) -> aws_sdk_s3::Client {
-        self.regional
-            .lock()
-            .unwrap()
-            .get(bucket)
-            .cloned()
-            .unwrap_or_else(|| self.s3.clone())
+        self.regional.lock().unwrap().get(bucket).cloned().unwrap_or_else(|| self.s3.clone())
     }
 
     /// Run `call` against the bucket's client; when S3 answers that the bucket lives in another
@@ -166,10 +159,7 @@ impl Clients {
                             .region(aws_sdk_s3::config::Region::new(region))
                             .build();
                         let client = aws_sdk_s3::Client::from_conf(conf);
-                        self.regional
-                            .lock()
-                            .unwrap()
-                            .insert(bucket.to_string(), client.clone());
+                        self.regional.lock().unwrap().insert(bucket.to_string(), client.clone());
                         call(client).await
                     }
                     _ => Err(e),
@@ -185,12 +175,8 @@ impl Clients {
     }
 
     fn sts(&self) -> aws_sdk_sts::Client {
-        let conf = self
-            .auth
-            .sdk_config
-            .to_builder()
-            .credentials_provider(self.auth.provider())
-            .build();
+        let conf =
+            self.auth.sdk_config.to_builder().credentials_provider(self.auth.provider()).build();
         aws_sdk_sts::Client::new(&conf)
     }
 
@@ -203,10 +189,9 @@ impl Clients {
                     "{code}: {} (GetCallerIdentity)",
                     info.message.unwrap_or_default()
                 )),
-                None => Error::Other(format!(
-                    "GetCallerIdentity failed: {}",
-                    DisplayErrorContext(&e)
-                )),
+                None => {
+                    Error::Other(format!("GetCallerIdentity failed: {}", DisplayErrorContext(&e)))
+                }
             }
         })?;
         Ok(Identity {
@@ -229,10 +214,7 @@ impl Clients {
             .get_or_init(|| async { self.caller_identity().await.ok().map(|i| i.arn) })
             .await
             .clone();
-        Principal {
-            arn,
-            credential_source: self.auth.source().map(|s| s.to_string()),
-        }
+        Principal { arn, credential_source: self.auth.source().map(|s| s.to_string()) }
     }
 
     /// Turn a failed S3 call into an [`Error`]: a refusal becomes a [`diagnose::Denial`] naming
@@ -301,18 +283,11 @@ impl Clients {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let resp = self
-                .s3
-                .list_buckets()
-                .set_continuation_token(token.clone())
-                .send()
-                .await;
+            let resp = self.s3.list_buckets().set_continuation_token(token.clone()).send().await;
             let resp = match resp {
                 Ok(r) => r,
                 Err(e) => {
-                    return Err(self
-                        .fail(Operation::ListBuckets, &Target::default(), e)
-                        .await)
+                    return Err(self.fail(Operation::ListBuckets, &Target::default(), e).await)
                 }
             };
             for b in resp.buckets.unwrap_or_default() {
@@ -378,16 +353,9 @@ impl Clients {
                 storage_class: o.storage_class.map(|s| s.as_str().to_string()),
             })
             .collect();
-        let next_token = if resp.is_truncated == Some(true) {
-            resp.next_continuation_token
-        } else {
-            None
-        };
-        Ok(ListPage {
-            prefixes,
-            objects,
-            next_token,
-        })
+        let next_token =
+            if resp.is_truncated == Some(true) { resp.next_continuation_token } else { None };
+        Ok(ListPage { prefixes, objects, next_token })
     }
 
     /// One ListObjectVersions page (keys URL-encoded on the wire, decoded here).
@@ -414,11 +382,7 @@ impl Clients {
             Ok(r) => r,
             Err(e) => {
                 return Err(self
-                    .fail(
-                        Operation::ListObjectVersions,
-                        &Target::bucket(&req.bucket),
-                        e,
-                    )
+                    .fail(Operation::ListObjectVersions, &Target::bucket(&req.bucket), e)
                     .await)
             }
         };
@@ -444,20 +408,15 @@ impl Clients {
                 etag: v.e_tag,
             })
             .collect();
-        versions.extend(
-            resp.delete_markers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|d| VersionItem {
-                    key: dec(d.key.unwrap_or_default()),
-                    version_id: d.version_id.unwrap_or_else(|| "null".into()),
-                    is_latest: d.is_latest.unwrap_or(false),
-                    delete_marker: true,
-                    size: 0,
-                    last_modified: d.last_modified.and_then(to_chrono),
-                    etag: None,
-                }),
-        );
+        versions.extend(resp.delete_markers.unwrap_or_default().into_iter().map(|d| VersionItem {
+            key: dec(d.key.unwrap_or_default()),
+            version_id: d.version_id.unwrap_or_else(|| "null".into()),
+            is_latest: d.is_latest.unwrap_or(false),
+            delete_marker: true,
+            size: 0,
+            last_modified: d.last_modified.and_then(to_chrono),
+            etag: None,
+        }));
         // S3 lists versions and delete markers in one sequence; the SDK splits them in two.
         // Restore key order, the current version first, then newest to oldest.
         versions.sort_by(|a, b| {
@@ -467,32 +426,22 @@ impl Clients {
                 .then(b.last_modified.cmp(&a.last_modified))
         });
         let next = if resp.is_truncated == Some(true) {
-            resp.next_key_marker
-                .map(|k| (dec(k), resp.next_version_id_marker))
+            resp.next_key_marker.map(|k| (dec(k), resp.next_version_id_marker))
         } else {
             None
         };
-        Ok(VersionPage {
-            prefixes,
-            versions,
-            next,
-        })
+        Ok(VersionPage { prefixes, versions, next })
     }
 
     /// GetObject: the body as a stream. Errors go through [`Clients::fail`].
     pub async fn get_object(&self, bucket: &str, key: &str) -> Result<ObjectBody, Error> {
-        let resp = self
-            .with_region(bucket, |s3| s3.get_object().bucket(bucket).key(key).send())
-            .await;
+        let resp =
+            self.with_region(bucket, |s3| s3.get_object().bucket(bucket).key(key).send()).await;
         match resp {
-            Ok(r) => Ok(ObjectBody {
-                body: r.body,
-                content_length: r.content_length,
-                etag: r.e_tag,
-            }),
-            Err(e) => Err(self
-                .fail(Operation::GetObject, &Target::object(bucket, key), e)
-                .await),
+            Ok(r) => {
+                Ok(ObjectBody { body: r.body, content_length: r.content_length, etag: r.e_tag })
+            }
+            Err(e) => Err(self.fail(Operation::GetObject, &Target::object(bucket, key), e).await),
         }
     }
 }
@@ -501,19 +450,13 @@ impl Clients {
 pub fn error_info<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> ServiceErrorInfo {
     let status = err.raw_response().map(|r| r.status().as_u16());
     let (code, message) = match err {
-        SdkError::ServiceError(se) => (
-            se.err().code().map(str::to_string),
-            se.err().message().map(str::to_string),
-        ),
+        SdkError::ServiceError(se) => {
+            (se.err().code().map(str::to_string), se.err().message().map(str::to_string))
+        }
         _ => (None, None),
     };
     let request_id = err.request_id().map(str::to_string);
-    ServiceErrorInfo {
-        status,
-        code,
-        message,
-        request_id,
-    }
+    ServiceErrorInfo { status, code, message, request_id }
 }
 
 /// An error and its causes as one line (`a: b: c`), without the SDK's debug dump.
@@ -535,9 +478,7 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// `%XX` a byte of the UTF-8 key).
 pub fn decode_key(s: &str) -> String {
     let spaced = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 /// The region S3 says a bucket lives in, from a 301/400 answer: `x-amz-bucket-region`, or a
@@ -549,11 +490,8 @@ fn redirect_region<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> 
         SdkError::ServiceError(se) => se.err().code(),
         _ => None,
     };
-    let redirect = status == 301
-        || matches!(
-            code,
-            Some("PermanentRedirect" | "AuthorizationHeaderMalformed")
-        );
+    let redirect =
+        status == 301 || matches!(code, Some("PermanentRedirect" | "AuthorizationHeaderMalformed"));
     if !redirect {
         return None;
     }

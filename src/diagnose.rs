@@ -74,58 +74,18 @@ const fn req(
     versioned_action: Option<&'static str>,
     resource: ResourceShape,
 ) -> Requirement {
-    Requirement {
-        operation,
-        action,
-        versioned_action,
-        resource,
-    }
+    Requirement { operation, action, versioned_action, resource }
 }
 
 /// S3 operation → IAM action → resource ARN shape (sources in the module docs).
 pub const REQUIREMENTS: &[Requirement] = &[
-    req(
-        Operation::ListBuckets,
-        "s3:ListAllMyBuckets",
-        None,
-        ResourceShape::Any,
-    ),
-    req(
-        Operation::ListObjectsV2,
-        "s3:ListBucket",
-        None,
-        ResourceShape::Bucket,
-    ),
-    req(
-        Operation::HeadBucket,
-        "s3:ListBucket",
-        None,
-        ResourceShape::Bucket,
-    ),
-    req(
-        Operation::ListObjectVersions,
-        "s3:ListBucketVersions",
-        None,
-        ResourceShape::Bucket,
-    ),
-    req(
-        Operation::GetBucketLocation,
-        "s3:GetBucketLocation",
-        None,
-        ResourceShape::Bucket,
-    ),
-    req(
-        Operation::GetObject,
-        "s3:GetObject",
-        Some("s3:GetObjectVersion"),
-        ResourceShape::Object,
-    ),
-    req(
-        Operation::HeadObject,
-        "s3:GetObject",
-        Some("s3:GetObjectVersion"),
-        ResourceShape::Object,
-    ),
+    req(Operation::ListBuckets, "s3:ListAllMyBuckets", None, ResourceShape::Any),
+    req(Operation::ListObjectsV2, "s3:ListBucket", None, ResourceShape::Bucket),
+    req(Operation::HeadBucket, "s3:ListBucket", None, ResourceShape::Bucket),
+    req(Operation::ListObjectVersions, "s3:ListBucketVersions", None, ResourceShape::Bucket),
+    req(Operation::GetBucketLocation, "s3:GetBucketLocation", None, ResourceShape::Bucket),
+    req(Operation::GetObject, "s3:GetObject", Some("s3:GetObjectVersion"), ResourceShape::Object),
+    req(Operation::HeadObject, "s3:GetObject", Some("s3:GetObjectVersion"), ResourceShape::Object),
     req(
         Operation::GetObjectTagging,
         "s3:GetObjectTagging",
@@ -144,26 +104,13 @@ pub const REQUIREMENTS: &[Requirement] = &[
         Some("s3:GetObjectVersionAcl"),
         ResourceShape::Object,
     ),
-    req(
-        Operation::AssumeRole,
-        "sts:AssumeRole",
-        None,
-        ResourceShape::Role,
-    ),
-    req(
-        Operation::GetCallerIdentity,
-        "sts:GetCallerIdentity",
-        None,
-        ResourceShape::Any,
-    ),
+    req(Operation::AssumeRole, "sts:AssumeRole", None, ResourceShape::Role),
+    req(Operation::GetCallerIdentity, "sts:GetCallerIdentity", None, ResourceShape::Any),
 ];
 
 /// The row of [`REQUIREMENTS`] for an operation.
 pub fn requirement(op: Operation) -> &'static Requirement {
-    REQUIREMENTS
-        .iter()
-        .find(|r| r.operation == op)
-        .expect("every operation has a row")
+    REQUIREMENTS.iter().find(|r| r.operation == op).expect("every operation has a row")
 }
 
 /// The ARN partition of a region: `aws-cn` for `cn-*`, `aws-us-gov` for `us-gov-*`, else `aws`.
@@ -189,10 +136,7 @@ pub struct Target {
 
 impl Target {
     pub fn bucket(bucket: &str) -> Target {
-        Target {
-            bucket: Some(bucket.to_string()),
-            ..Default::default()
-        }
+        Target { bucket: Some(bucket.to_string()), ..Default::default() }
     }
     pub fn object(bucket: &str, key: &str) -> Target {
         Target {
@@ -202,10 +146,7 @@ impl Target {
         }
     }
     pub fn role(role_arn: &str) -> Target {
-        Target {
-            role_arn: Some(role_arn.to_string()),
-            ..Default::default()
-        }
+        Target { role_arn: Some(role_arn.to_string()), ..Default::default() }
     }
 
     /// `s3://bucket/key`, the role ARN, or `all buckets`.
@@ -232,10 +173,7 @@ pub fn required_permission(op: Operation, target: &Target, partition: &str) -> (
         ResourceShape::Any => "*".to_string(),
         ResourceShape::Bucket => format!("arn:{partition}:s3:::{bucket}"),
         ResourceShape::Object => {
-            format!(
-                "arn:{partition}:s3:::{bucket}/{}",
-                target.key.as_deref().unwrap_or("*")
-            )
+            format!("arn:{partition}:s3:::{bucket}/{}", target.key.as_deref().unwrap_or("*"))
         }
         ResourceShape::Role => target.role_arn.clone().unwrap_or_else(|| "*".to_string()),
     };
@@ -287,10 +225,8 @@ pub fn parse_enhanced_message(msg: &str) -> Option<EnhancedMessage> {
     }
     if let Some(i) = msg.find("not authorized to perform: ") {
         let rest = &msg[i + "not authorized to perform: ".len()..];
-        m.action = rest
-            .split_whitespace()
-            .next()
-            .map(|s| s.trim_end_matches(['.', ',']).to_string());
+        m.action =
+            rest.split_whitespace().next().map(|s| s.trim_end_matches(['.', ',']).to_string());
     }
     if let Some(i) = msg.find(" on resource: ") {
         let rest = msg[i + " on resource: ".len()..].trim_start();
@@ -302,10 +238,7 @@ pub fn parse_enhanced_message(msg: &str) -> Option<EnhancedMessage> {
     }
     if let Some(i) = msg.find("with an explicit deny in ") {
         let rest = &msg[i + "with an explicit deny in ".len()..];
-        let rest = rest
-            .strip_prefix("an ")
-            .or_else(|| rest.strip_prefix("a "))
-            .unwrap_or(rest);
+        let rest = rest.strip_prefix("an ").or_else(|| rest.strip_prefix("a ")).unwrap_or(rest);
         m.explicit_deny_in = Some(policy_type(rest));
     } else if let Some(i) = msg.find("because no ") {
         let rest = &msg[i + "because no ".len()..];
@@ -371,11 +304,7 @@ pub fn explain(
     partition: &str,
 ) -> Denial {
     let (mut action, mut resource) = required_permission(op, target, partition);
-    let enhanced = info
-        .message
-        .as_deref()
-        .and_then(parse_enhanced_message)
-        .unwrap_or_default();
+    let enhanced = info.message.as_deref().and_then(parse_enhanced_message).unwrap_or_default();
     if let Some(a) = &enhanced.action {
         action = a.clone();
     }
@@ -397,11 +326,7 @@ pub fn explain(
                 Some(o) => format!("an identity-based policy of {o}"),
                 None => "an identity-based policy of the principal s3ro runs as".to_string(),
             };
-            let res = if resource == "*" {
-                "\"*\"".to_string()
-            } else {
-                resource.clone()
-            };
+            let res = if resource == "*" { "\"*\"".to_string() } else { resource.clone() };
             let mut fix = format!("allow {action} on {res} in {whose}");
             if op == Operation::AssumeRole {
                 fix.push_str(&format!(
@@ -439,12 +364,7 @@ pub fn explain(
 
 impl fmt::Display for Denial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "AccessDenied: {} on {} was refused",
-            self.operation.name(),
-            self.target
-        )?;
+        write!(f, "AccessDenied: {} on {} was refused", self.operation.name(), self.target)?;
         let mut meta = Vec::new();
         if let Some(s) = self.status {
             meta.push(format!("HTTP {s}"));
@@ -455,11 +375,8 @@ impl fmt::Display for Denial {
         if !meta.is_empty() {
             write!(f, " ({})", meta.join(", "))?;
         }
-        let who = self
-            .principal
-            .arn
-            .as_deref()
-            .unwrap_or("(unknown: sts:GetCallerIdentity failed)");
+        let who =
+            self.principal.arn.as_deref().unwrap_or("(unknown: sts:GetCallerIdentity failed)");
         write!(f, "\n  principal: {who}")?;
         if let Some(src) = &self.principal.credential_source {
             write!(f, " [credentials: {src}]")?;
@@ -468,11 +385,7 @@ impl fmt::Display for Denial {
             Some(kind) => format!("explicitly denied by a {kind}"),
             None => "no policy allows it (implicit deny)".to_string(),
         };
-        write!(
-            f,
-            "\n  missing:   {} on {} — {why}",
-            self.action, self.resource
-        )?;
+        write!(f, "\n  missing:   {} on {} — {why}", self.action, self.resource)?;
         write!(f, "\n  to fix:    {}", self.fix)?;
         for n in &self.notes {
             write!(f, "\n  note:      {n}")?;
@@ -494,10 +407,7 @@ mod tests {
         );
         let mut v = t.clone();
         v.version_id = Some("v1".into());
-        assert_eq!(
-            required_permission(Operation::GetObject, &v, "aws").0,
-            "s3:GetObjectVersion"
-        );
+        assert_eq!(required_permission(Operation::GetObject, &v, "aws").0, "s3:GetObjectVersion");
         assert_eq!(
             required_permission(Operation::ListObjectsV2, &Target::bucket("b"), "aws-cn"),
             ("s3:ListBucket".into(), "arn:aws-cn:s3:::b".into())
@@ -507,10 +417,7 @@ mod tests {
             ("s3:ListAllMyBuckets".into(), "*".into())
         );
         let r = "arn:aws:iam::1:role/R";
-        assert_eq!(
-            required_permission(Operation::AssumeRole, &Target::role(r), "aws").1,
-            r
-        );
+        assert_eq!(required_permission(Operation::AssumeRole, &Target::role(r), "aws").1, r);
     }
 
     #[test]
@@ -522,10 +429,7 @@ mod tests {
 
     #[test]
     fn denial_detection() {
-        let mut i = ServiceErrorInfo {
-            status: Some(403),
-            ..Default::default()
-        };
+        let mut i = ServiceErrorInfo { status: Some(403), ..Default::default() };
         assert!(i.is_denial(), "HEAD 403 without a code is a denial");
         i.code = Some("SignatureDoesNotMatch".into());
         assert!(!i.is_denial());
@@ -539,10 +443,7 @@ mod tests {
             perform: s3:GetObject on resource: \"arn:aws:s3:::b/k\" because no identity-based \
             policy allows the s3:GetObject action";
         let m = parse_enhanced_message(implicit).unwrap();
-        assert_eq!(
-            m.principal.as_deref(),
-            Some("arn:aws:sts::123456789012:assumed-role/R/s")
-        );
+        assert_eq!(m.principal.as_deref(), Some("arn:aws:sts::123456789012:assumed-role/R/s"));
         assert_eq!(m.action.as_deref(), Some("s3:GetObject"));
         assert_eq!(m.resource.as_deref(), Some("arn:aws:s3:::b/k"));
         assert_eq!(m.no_allow_in.as_deref(), Some("identity-based policy"));
@@ -550,10 +451,7 @@ mod tests {
         let explicit = "User: arn:aws:iam::1:user/u is not authorized to perform: s3:ListBucket \
             on resource: \"arn:aws:s3:::b\" with an explicit deny in a service control policy";
         let m = parse_enhanced_message(explicit).unwrap();
-        assert_eq!(
-            m.explicit_deny_in.as_deref(),
-            Some("service control policy")
-        );
+        assert_eq!(m.explicit_deny_in.as_deref(), Some("service control policy"));
         assert!(parse_enhanced_message("Access Denied").is_none());
     }
 
@@ -569,13 +467,7 @@ mod tests {
             arn: Some("arn:aws:sts::123456789012:assumed-role/S3ListOnlyRole/s".into()),
             credential_source: Some("assume-role".into()),
         };
-        let d = explain(
-            Operation::GetObject,
-            &Target::object("b", "k"),
-            &info,
-            p,
-            "aws",
-        );
+        let d = explain(Operation::GetObject, &Target::object("b", "k"), &info, p, "aws");
         let text = d.to_string();
         assert!(text.starts_with(
             "AccessDenied: GetObject on s3://b/k was refused (HTTP 403, request id RID)"

@@ -6,7 +6,7 @@
 //! |------|---------|
 //! | 0    | success (also: output pipe closed by the reader, e.g. `s3ro ls … \| head`) |
 //! | 1    | `ls`: a prefix was given and nothing matched; `get`: a transfer failed (local I/O) |
-//! | 130  | interrupted (SIGINT); no partial file is left |
+//! | 130  | interrupted by SIGINT (129 SIGHUP, 143 SIGTERM); no partial file is left |
 //! | 252  | usage error: bad flag or argument, malformed `s3://` URI |
 //! | 253  | credentials or configuration error: no credentials, IMDS unreachable, bad profile |
 //! | 254  | the service answered with an error: AccessDenied (with the diagnosis), NoSuchBucket, … |
@@ -39,9 +39,9 @@ pub enum Error {
     /// Standard output was closed by the reader (exit 0, no message).
     #[error("broken pipe")]
     BrokenPipe,
-    /// Interrupted by SIGINT (exit 130).
-    #[error("interrupted")]
-    Interrupted,
+    /// Interrupted by a signal (exit 128 + its number: 130 for SIGINT).
+    #[error("interrupted; nothing was saved")]
+    Interrupted(i32),
     /// Network failure or anything unexpected (exit 255).
     #[error("{0}")]
     Other(String),
@@ -56,7 +56,7 @@ impl Error {
             Error::Denied(_) | Error::Service(_) => 254,
             Error::Local(_) | Error::NoMatch => 1,
             Error::BrokenPipe => 0,
-            Error::Interrupted => 130,
+            Error::Interrupted(sig) => (128 + sig) as u8,
             Error::Other(_) => 255,
         }
     }

@@ -13,10 +13,7 @@ use crate::error::Error;
 /// `YYYY-MM-DD HH:MM:SS` in the local time zone (`TZ` is honoured); 19 blanks when unknown.
 pub fn ls_time(t: Option<DateTime<Utc>>) -> String {
     match t {
-        Some(t) => t
-            .with_timezone(&Local)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
+        Some(t) => t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string(),
         None => " ".repeat(19),
     }
 }
@@ -69,11 +66,7 @@ pub fn human_size(bytes: i64) -> String {
 
 /// The size column: plain bytes or [`human_size`], right-aligned in 10 columns.
 pub fn size_column(bytes: i64, human: bool) -> String {
-    let s = if human {
-        human_size(bytes)
-    } else {
-        bytes.to_string()
-    };
+    let s = if human { human_size(bytes) } else { bytes.to_string() };
     format!("{s:>10}")
 }
 
@@ -86,22 +79,13 @@ pub fn bucket_line(name: &str, created: Option<DateTime<Utc>>) -> String {
 /// with its `/`, as aws prints it.
 pub fn prefix_line(prefix: &str) -> String {
     let parts: Vec<&str> = prefix.split('/').collect();
-    let name = if parts.len() >= 2 {
-        parts[parts.len() - 2]
-    } else {
-        prefix
-    };
+    let name = if parts.len() >= 2 { parts[parts.len() - 2] } else { prefix };
     format!("{:>30} {}/\n", "PRE", escape_controls(name))
 }
 
 /// An object line: `DATE TIME SIZE name`.
 pub fn object_line(name: &str, size: i64, modified: Option<DateTime<Utc>>, human: bool) -> String {
-    format!(
-        "{} {} {}\n",
-        ls_time(modified),
-        size_column(size, human),
-        escape_controls(name)
-    )
+    format!("{} {} {}\n", ls_time(modified), size_column(size, human), escape_controls(name))
 }
 
 /// Control characters (U+0000–U+001F, U+007F) in a key are printed as `\xNN`, and a backslash
@@ -130,9 +114,7 @@ pub struct Out {
 
 impl Default for Out {
     fn default() -> Self {
-        Out {
-            w: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
-        }
+        Out { w: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()) }
     }
 }
 
@@ -143,6 +125,13 @@ impl Out {
     pub fn flush(&mut self) -> Result<(), Error> {
         self.w.flush().map_err(Error::from)
     }
+}
+
+/// Write `s` to stdout now. Errors: [`Error::BrokenPipe`] when the reader went away (exit 0,
+/// silent), [`Error::Local`] for other failures (e.g. a full disk).
+pub fn print(s: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes()).and_then(|_| out.flush()).map_err(Error::from)
 }
 
 /// Print an error message to stderr as `s3ro: MESSAGE`.
@@ -167,10 +156,7 @@ mod tests {
 
     #[test]
     fn line_formats() {
-        assert_eq!(
-            prefix_line("input/"),
-            format!("{}PRE input/\n", " ".repeat(27))
-        );
+        assert_eq!(prefix_line("input/"), format!("{}PRE input/\n", " ".repeat(27)));
         assert_eq!(prefix_line("a/b/"), format!("{}PRE b/\n", " ".repeat(27)));
         assert_eq!(size_column(23, false), "        23");
     }

@@ -19,9 +19,7 @@ impl S3Uri {
     /// characters of letters, digits, `.`, `-`, `_`. Errors are [`Error::Usage`] (exit 252).
     pub fn parse(s: &str) -> Result<S3Uri, Error> {
         let rest = s.strip_prefix("s3://").ok_or_else(|| {
-            Error::Usage(format!(
-                "{s:?} is not an S3 URI: expected s3://bucket[/key]"
-            ))
+            Error::Usage(format!("{s:?} is not an S3 URI: expected s3://bucket[/key]"))
         })?;
         let (bucket, key) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -33,19 +31,14 @@ impl S3Uri {
             )));
         }
         let valid = bucket.len() <= 255
-            && bucket
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            && bucket.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         if !valid {
             return Err(Error::Usage(format!(
                 "invalid bucket name {bucket:?} in {s:?}: bucket names contain only letters, \
                  digits, '.', '-' and '_'"
             )));
         }
-        Ok(S3Uri {
-            bucket: bucket.to_string(),
-            key: key.to_string(),
-        })
+        Ok(S3Uri { bucket: bucket.to_string(), key: key.to_string() })
     }
 
     /// The object's last path component (after the last `/`), as `aws s3 cp` names a download.
@@ -76,15 +69,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in [
-            "s3:/b",
-            "s3://",
-            "b/k",
-            "S3://b",
-            "s3:///k",
-            "s3://bad bucket/k",
-            "s3://b@d",
-        ] {
+        for bad in ["s3:/b", "s3://", "b/k", "S3://b", "s3:///k", "s3://bad bucket/k", "s3://b@d"] {
             let e = S3Uri::parse(bad).unwrap_err();
             assert_eq!(e.exit_code(), 252, "{bad}");
         }
@@ -92,10 +77,7 @@ mod tests {
 
     #[test]
     fn file_name_is_last_component() {
-        assert_eq!(
-            S3Uri::parse("s3://b/in/x y.txt").unwrap().file_name(),
-            "x y.txt"
-        );
+        assert_eq!(S3Uri::parse("s3://b/in/x y.txt").unwrap().file_name(), "x y.txt");
         assert_eq!(S3Uri::parse("s3://b/in/").unwrap().file_name(), "");
     }
 }

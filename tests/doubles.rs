@@ -26,17 +26,12 @@ async fn s3ro(server: &MockServer, args: &[&str]) -> Out {
         .env("AWS_CONFIG_FILE", home.path().join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("config"))
         .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        )
+        .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", server.uri())
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1")
         .args(args);
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
     Out {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -139,11 +134,7 @@ async fn repeated_continuation_token_stops_the_listing() {
         .await;
     let r = s3ro(&server, &["ls", "--recursive", "s3://b/"]).await;
     assert_eq!(r.code, 255, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("same continuation token twice"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("same continuation token twice"), "{}", r.stderr);
     assert!(server.received_requests().await.unwrap().len() <= 3);
 }
 
@@ -197,11 +188,7 @@ async fn no_sign_request_sends_unsigned_requests() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.ends_with(" public.txt\n"));
     for req in server.received_requests().await.unwrap() {
-        assert!(
-            req.headers.get("authorization").is_none(),
-            "signed: {:?}",
-            req.headers
-        );
+        assert!(req.headers.get("authorization").is_none(), "signed: {:?}", req.headers);
     }
 }
 
@@ -226,10 +213,59 @@ async fn enhanced_access_denied_with_explicit_deny() {
         "explicitly denied by a service control policy",
         "adding an Allow will not help",
     ] {
-        assert!(
-            r.stderr.contains(needle),
-            "missing {needle:?} in:\n{}",
-            r.stderr
+        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
+    }
+}
+
+/// A download that is still waiting for S3 when SIGTERM or SIGHUP arrives (a slow or stalled
+/// GetObject): s3ro exits 128+signal and leaves neither the temporary file nor a DEST behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn termination_signals_leave_no_partial_file() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/b/slow.bin"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(vec![7u8; 1024])
+                .set_delay(std::time::Duration::from_secs(20)),
+        )
+        .mount(&server)
+        .await;
+    for (sig, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_s3ro"));
+        c.env_clear()
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", server.uri())
+            .args(["get", "s3://b/slow.bin"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::piped());
+        let child = c.spawn().unwrap();
+        let pid = child.id().to_string();
+        // Wait until the temporary file exists, i.e. s3ro is inside the download.
+        for _ in 0..100 {
+            if std::fs::read_dir(dir.path()).unwrap().count() > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temporary file exists");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Command::new("kill").args([&format!("-{sig}"), &pid]).status().unwrap();
+        let out =
+            tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "SIG{sig}: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
+        let left: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "SIG{sig} left {left:?}");
     }
 }

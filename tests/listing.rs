@@ -11,16 +11,9 @@ use common::*;
 fn escape_like_s3ro(aws_out: &str) -> String {
     let mut out = String::new();
     for line in aws_out.split_inclusive('\n') {
-        let (body, nl) = line
-            .strip_suffix('\n')
-            .map(|b| (b, "\n"))
-            .unwrap_or((line, ""));
+        let (body, nl) = line.strip_suffix('\n').map(|b| (b, "\n")).unwrap_or((line, ""));
         // Keep the 31 columns of date/time/size; escape within the name only.
-        let split = if body.len() > 31 && body.is_char_boundary(31) {
-            31
-        } else {
-            0
-        };
+        let split = if body.len() > 31 && body.is_char_boundary(31) { 31 } else { 0 };
         out.push_str(&body[..split]);
         out.push_str(&s3ro::output::escape_controls(&body[split..]));
         out.push_str(nl);
@@ -39,11 +32,7 @@ fn assert_same_as_aws(w: &World, args: &[&str]) {
         "exit code of {args:?}: ours {} / aws {}",
         ours.stderr, theirs.stderr
     );
-    assert_eq!(
-        ours.stdout(),
-        escape_like_s3ro(&theirs.stdout()),
-        "output of {args:?}"
-    );
+    assert_eq!(ours.stdout(), escape_like_s3ro(&theirs.stdout()), "output of {args:?}");
 }
 
 #[test]
@@ -56,12 +45,7 @@ fn delimiter_listings_match_awscli() {
         vec!["ls", "s3://s3ro-listing/fid/"],
         vec!["ls", "s3://s3ro-listing/many/k00"],
         vec!["ls", "--page-size", "100", "s3://s3ro-listing/many/"],
-        vec![
-            "ls",
-            "--human-readable",
-            "--summarize",
-            "s3://s3ro-listing/tree/p03/",
-        ],
+        vec!["ls", "--human-readable", "--summarize", "s3://s3ro-listing/tree/p03/"],
         vec!["ls", "s3://s3ro-listing/no-such-prefix"],
         vec!["ls", "s3://s3ro-empty"],
     ] {
@@ -74,20 +58,8 @@ fn recursive_listings_match_awscli_across_many_pages() {
     let w = World::new(None);
     for args in [
         vec!["ls", "--recursive", "s3://s3ro-listing/"],
-        vec![
-            "ls",
-            "--recursive",
-            "--page-size",
-            "7",
-            "s3://s3ro-listing/tree/",
-        ],
-        vec![
-            "ls",
-            "--recursive",
-            "--summarize",
-            "--human-readable",
-            "s3://s3ro-listing/",
-        ],
+        vec!["ls", "--recursive", "--page-size", "7", "s3://s3ro-listing/tree/"],
+        vec!["ls", "--recursive", "--summarize", "--human-readable", "s3://s3ro-listing/"],
         vec!["ls", "--recursive", "s3://s3ro-listing/tr"],
     ] {
         assert_same_as_aws(&w, &args);
@@ -133,11 +105,7 @@ fn parallel_recursive_listing_keeps_sequential_order() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
-    assert_eq!(
-        keys.len(),
-        1203 + 12 * 5 + 4 + 10 + 3,
-        "every fixture key, once"
-    );
+    assert_eq!(keys.len(), 1203 + 12 * 5 + 4 + 10 + 3, "every fixture key, once");
 }
 
 #[test]
@@ -145,11 +113,8 @@ fn json_lines_carry_exact_keys_that_round_trip() {
     let w = World::new(None);
     let r = w.s3ro_admin(&["ls", "--recursive", "--json", "s3://s3ro-listing/fid/"]);
     r.ok();
-    let ours: Vec<serde_json::Value> = r
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
+    let ours: Vec<serde_json::Value> =
+        r.stdout().lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
     let oracle = w.aws(&[
         "s3api",
         "list-objects-v2",
@@ -162,18 +127,11 @@ fn json_lines_carry_exact_keys_that_round_trip() {
     ]);
     oracle.ok();
     let oracle: serde_json::Value = serde_json::from_slice(&oracle.stdout).unwrap();
-    let expected: Vec<&str> = oracle["Contents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["Key"].as_str().unwrap())
-        .collect();
+    let expected: Vec<&str> =
+        oracle["Contents"].as_array().unwrap().iter().map(|o| o["Key"].as_str().unwrap()).collect();
     let got: Vec<&str> = ours.iter().map(|o| o["key"].as_str().unwrap()).collect();
     assert_eq!(got, expected);
-    assert!(
-        got.contains(&"fid/ctl\u{1}char") && got.contains(&"fid/tab\there"),
-        "{got:?}"
-    );
+    assert!(got.contains(&"fid/ctl\u{1}char") && got.contains(&"fid/tab\there"), "{got:?}");
     for o in &ours {
         for field in ["size", "last_modified", "etag", "storage_class"] {
             assert!(!o[field].is_null(), "{field} missing in {o}");
@@ -181,10 +139,7 @@ fn json_lines_carry_exact_keys_that_round_trip() {
         assert!(o["last_modified"].as_str().unwrap().ends_with('Z'));
     }
     // Every key downloads by its exact name (the fixture body is the key itself).
-    for key in got
-        .iter()
-        .filter(|k| !k.ends_with('/') && !k.starts_with("fid/dir/"))
-    {
+    for key in got.iter().filter(|k| !k.ends_with('/') && !k.starts_with("fid/dir/")) {
         let c = w.s3ro_admin(&["cat", &format!("s3://s3ro-listing/{key}")]);
         c.ok();
         assert_eq!(c.stdout, key.as_bytes(), "round trip of {key:?}");
@@ -208,11 +163,7 @@ fn folder_markers_are_named_objects_not_blank_lines() {
     assert!(lines[0].ends_with("          0 dir/"), "{lines:?}");
     assert!(lines[1].ends_with(" inside.txt"), "{lines:?}");
     let m = w.s3ro_admin(&["ls", "s3://s3ro-listing/fid/nonempty-marker/"]);
-    assert!(
-        m.ok().stdout().contains("          4 nonempty-marker/"),
-        "{}",
-        m.stdout()
-    );
+    assert!(m.ok().stdout().contains("          4 nonempty-marker/"), "{}", m.stdout());
 }
 
 #[test]
@@ -245,14 +196,7 @@ fn summary_json_and_bucket_json() {
         names.contains(&"s3ro-listing".to_string()) && names.contains(&"a10e-com-s3".to_string())
     );
     let p = w.s3ro_admin(&["ls", "--json", "s3://s3ro-listing/tree/"]);
-    assert!(
-        p.ok()
-            .stdout()
-            .lines()
-            .any(|l| l == r#"{"prefix":"tree/p00/"}"#),
-        "{}",
-        p.stdout()
-    );
+    assert!(p.ok().stdout().lines().any(|l| l == r#"{"prefix":"tree/p00/"}"#), "{}", p.stdout());
 }
 
 #[test]
@@ -260,11 +204,8 @@ fn versions_show_ids_latest_flags_and_delete_markers() {
     let w = World::new(None);
     let r = w.s3ro_admin(&["ls", "--versions", "--json", "s3://s3ro-versions/"]);
     r.ok();
-    let v: Vec<serde_json::Value> = r
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let v: Vec<serde_json::Value> =
+        r.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(v.len(), 4, "{v:?}");
     let doc: Vec<_> = v.iter().filter(|x| x["key"] == "doc.txt").collect();
     assert_eq!(doc.len(), 2);
@@ -280,10 +221,7 @@ fn versions_show_ids_latest_flags_and_delete_markers() {
     }
     let text = w.s3ro_admin(&["ls", "--versions", "s3://s3ro-versions/"]);
     let t = text.ok().stdout();
-    assert!(
-        t.contains("(deleted)") && t.contains(" latest gone.txt"),
-        "{t}"
-    );
+    assert!(t.contains("(deleted)") && t.contains(" latest gone.txt"), "{t}");
 }
 
 #[test]
@@ -299,21 +237,10 @@ fn missing_bucket_and_bad_uris() {
         assert_eq!(r.stderr.lines().count(), 1, "{bad}: {}", r.stderr);
     }
     for n in ["0", "1001", "-5"] {
-        assert_eq!(
-            w.s3ro_admin(&["ls", "--page-size", n, "s3://s3ro-listing/"])
-                .code,
-            252
-        );
+        assert_eq!(w.s3ro_admin(&["ls", "--page-size", n, "s3://s3ro-listing/"]).code, 252);
     }
     assert_eq!(
-        w.s3ro_admin(&[
-            "ls",
-            "--recursive",
-            "--concurrency",
-            "0",
-            "s3://s3ro-listing/"
-        ])
-        .code,
+        w.s3ro_admin(&["ls", "--recursive", "--concurrency", "0", "s3://s3ro-listing/"]).code,
         252
     );
 }

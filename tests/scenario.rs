@@ -15,11 +15,7 @@ fn instance_role_lists_the_bucket_like_aws_s3_ls() {
     r.ok();
     let oracle = w.aws(&["s3", "ls", "s3://a10e-com-s3/"]);
     oracle.ok();
-    assert_eq!(
-        r.stdout(),
-        oracle.stdout(),
-        "s3ro ls differs from aws s3 ls"
-    );
+    assert_eq!(r.stdout(), oracle.stdout(), "s3ro ls differs from aws s3 ls");
     assert!(r.stdout().contains("PRE input/"), "{}", r.stdout());
 }
 
@@ -32,24 +28,14 @@ fn listings_match_awscli_byte_for_byte() {
         vec!["ls", "s3://a10e-com-s3/input/"],
         vec!["ls", "s3://a10e-com-s3/inp"],
         vec!["ls", "--recursive", "s3://a10e-com-s3/"],
-        vec![
-            "ls",
-            "--recursive",
-            "--human-readable",
-            "--summarize",
-            "s3://a10e-com-s3/",
-        ],
+        vec!["ls", "--recursive", "--human-readable", "--summarize", "s3://a10e-com-s3/"],
         vec!["ls", "--recursive", "--page-size", "2", "s3://a10e-com-s3/"],
     ] {
         let ours = w.s3ro(&args);
         let mut aws_args = vec!["s3"];
         aws_args.extend(&args);
         let theirs = w.aws(&aws_args);
-        assert_eq!(
-            ours.code, theirs.code,
-            "exit code of {args:?}: {}",
-            ours.stderr
-        );
+        assert_eq!(ours.code, theirs.code, "exit code of {args:?}: {}", ours.stderr);
         assert_eq!(ours.stdout(), theirs.stdout(), "output of {args:?}");
     }
 }
@@ -61,19 +47,11 @@ fn instance_role_whoami_names_the_instance_session() {
     r.ok();
     let out = r.stdout();
     assert!(
-        out.contains(&format!(
-            "arn:aws:sts::{ACCOUNT}:assumed-role/{READER}/{INSTANCE_ID}"
-        )),
+        out.contains(&format!("arn:aws:sts::{ACCOUNT}:assumed-role/{READER}/{INSTANCE_ID}")),
         "{out}"
     );
-    assert!(
-        out.contains("iam-role (IMDSv2, role S3ReadOnlyRole)"),
-        "{out}"
-    );
-    assert!(
-        out.contains(&format!("Region:      {REGION} (imds)")),
-        "{out}"
-    );
+    assert!(out.contains("iam-role (IMDSv2, role S3ReadOnlyRole)"), "{out}");
+    assert!(out.contains(&format!("Region:      {REGION} (imds)")), "{out}");
 }
 
 #[test]
@@ -82,12 +60,7 @@ fn switch_role_profile_lists_and_downloads_exact_bytes() {
     w.example_config();
     let who = w.s3ro(&["whoami"]);
     who.ok();
-    assert!(
-        who.stdout()
-            .contains(":assumed-role/S3ReadOnlyRole/s3ro-reader"),
-        "{}",
-        who.stdout()
-    );
+    assert!(who.stdout().contains(":assumed-role/S3ReadOnlyRole/s3ro-reader"), "{}", who.stdout());
     assert!(
         who.stdout().contains("assume-role arn:aws:iam::123456789012:role/S3ReadOnlyRole ← iam-role (IMDSv2, role SwitchOnlyRole)"),
         "{}",
@@ -96,17 +69,11 @@ fn switch_role_profile_lists_and_downloads_exact_bytes() {
 
     let ls = w.s3ro(&["ls", "s3://a10e-com-s3/input/"]);
     ls.ok();
-    assert_eq!(
-        ls.stdout(),
-        w.aws(&["s3", "ls", "s3://a10e-com-s3/input/"]).stdout()
-    );
+    assert_eq!(ls.stdout(), w.aws(&["s3", "ls", "s3://a10e-com-s3/input/"]).stdout());
 
-    for key in [
-        "input/hello.txt",
-        "input/report 2026.csv",
-        "input/データ.txt",
-        "output/summary+final.txt",
-    ] {
+    for key in
+        ["input/hello.txt", "input/report 2026.csv", "input/データ.txt", "output/summary+final.txt"]
+    {
         let uri = format!("s3://a10e-com-s3/{key}");
         let expected = w.aws(&["s3", "cp", &uri, "-"]);
         expected.ok();
@@ -135,11 +102,7 @@ fn switch_only_role_alone_is_denied_listing_with_the_missing_action() {
         "s3:ListBucket on arn:aws:s3:::a10e-com-s3",
         "role SwitchOnlyRole",
     ] {
-        assert!(
-            r.stderr.contains(needle),
-            "missing {needle:?} in:\n{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
     }
 }
 
@@ -165,21 +128,10 @@ fn denied_get_names_get_object_and_the_object_arn_and_writes_nothing() {
         "assumed-role/S3ListOnlyRole/s3ro-listonly",
         "identity-based policy of role S3ListOnlyRole",
     ] {
-        assert!(
-            r.stderr.contains(needle),
-            "missing {needle:?} in:\n{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
     }
-    assert_eq!(
-        std::fs::read(&existing).unwrap(),
-        b"keep me",
-        "existing DEST was touched"
-    );
-    let names: Vec<_> = std::fs::read_dir(&dest)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    assert_eq!(std::fs::read(&existing).unwrap(), b"keep me", "existing DEST was touched");
+    let names: Vec<_> = std::fs::read_dir(&dest).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "temporary files left behind: {names:?}");
 }
 
@@ -192,11 +144,7 @@ fn instance_role_with_imds_unreachable_fails_fast_naming_the_metadata_service() 
     let r = w.s3ro(&["--auth", "instance-role", "ls", "s3://a10e-com-s3/"]);
     assert_eq!(r.code, 253, "{}", r.stderr);
     assert!(r.elapsed.as_secs_f64() < 5.0, "took {:?}", r.elapsed);
-    assert!(
-        r.stderr.contains("instance metadata service"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("instance metadata service"), "{}", r.stderr);
     assert!(r.stderr.contains(&endpoint), "{}", r.stderr);
     assert!(r.stderr.contains("connection refused"), "{}", r.stderr);
 }
@@ -215,23 +163,10 @@ fn instance_role_with_imds_silent_fails_within_bound() {
 #[test]
 fn imds_credentials_code_failure_points_at_the_trust_policy() {
     let w = World::new(Some(READER));
-    w.imds.set_fault(Fault::CredentialsCode(
-        "AssumeRoleUnauthorizedAccess".into(),
-    ));
-    let r = w.s3ro(&[
-        "--auth",
-        "instance-role",
-        "--region",
-        REGION,
-        "ls",
-        "s3://a10e-com-s3/",
-    ]);
+    w.imds.set_fault(Fault::CredentialsCode("AssumeRoleUnauthorizedAccess".into()));
+    let r = w.s3ro(&["--auth", "instance-role", "--region", REGION, "ls", "s3://a10e-com-s3/"]);
     assert_eq!(r.code, 253, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("AssumeRoleUnauthorizedAccess"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("AssumeRoleUnauthorizedAccess"), "{}", r.stderr);
     assert!(r.stderr.contains("ec2.amazonaws.com"), "{}", r.stderr);
 }
 
@@ -263,11 +198,7 @@ fn assume_role_refused_names_both_causes_and_the_principal() {
         "identity-based policy of role S3ReadOnlyRole",
         "trust policy of role SwitchOnlyRole",
     ] {
-        assert!(
-            r.stderr.contains(needle),
-            "missing {needle:?} in:\n{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
     }
 }
 
@@ -284,18 +215,8 @@ fn assume_role_from_flags_uses_the_instance_role_as_base() {
         "whoami",
     ]);
     r.ok();
-    assert!(
-        r.stdout()
-            .contains("assumed-role/S3ReadOnlyRole/flag-session"),
-        "{}",
-        r.stdout()
-    );
-    assert!(
-        r.stdout()
-            .contains("← iam-role (IMDSv2, role SwitchOnlyRole)"),
-        "{}",
-        r.stdout()
-    );
+    assert!(r.stdout().contains("assumed-role/S3ReadOnlyRole/flag-session"), "{}", r.stdout());
+    assert!(r.stdout().contains("← iam-role (IMDSv2, role SwitchOnlyRole)"), "{}", r.stdout());
 }
 
 #[test]
@@ -323,12 +244,7 @@ fn exit_codes_for_usage_errors_and_missing_things() {
         let r = w.s3ro(&args);
         assert_eq!(r.code, code, "{args:?}: {}", r.stderr);
         if code == 252 && args[0] != "frobnicate" && args[1] != "--page-size" {
-            assert_eq!(
-                r.stderr.lines().count(),
-                1,
-                "{args:?} wants one error line: {}",
-                r.stderr
-            );
+            assert_eq!(r.stderr.lines().count(), 1, "{args:?} wants one error line: {}", r.stderr);
         }
     }
 }
@@ -349,15 +265,89 @@ fn closed_pipe_exits_zero_silently() {
         .unwrap();
     drop(child.stdout.take()); // the reader goes away before s3ro writes
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn get_into_a_device_writes_into_it_and_never_replaces_it() {
+    let w = World::new(Some(READER));
+    let before = std::fs::metadata("/dev/null").unwrap();
+    let r = w.s3ro(&["get", "s3://a10e-com-s3/input/hello.txt", "/dev/null"]);
+    r.ok();
+    let after = std::fs::metadata("/dev/null").unwrap();
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    assert!(after.file_type().is_char_device(), "/dev/null was replaced");
+    assert_eq!(before.ino(), after.ino());
+}
+
+#[test]
+fn get_creates_missing_directories_and_keeps_umask_mode() {
+    let w = World::new(Some(READER));
+    let dest = w.home().join("new/dir/");
+    let r = w.s3ro(&["get", "s3://a10e-com-s3/input/hello.txt", dest.to_str().unwrap()]);
+    r.ok();
+    let f = dest.join("hello.txt");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+    assert_ne!(mode & 0o044, 0, "group/other can read (umask applied), got {mode:o}");
+    // A refused download creates no directory.
+    w.imds.set_instance_role(Some("S3ListOnlyRole"));
+    let gone = w.home().join("never/made/");
+    let r = w.s3ro(&["get", "s3://a10e-com-s3/input/hello.txt", gone.to_str().unwrap()]);
+    assert_eq!(r.code, 254, "{}", r.stderr);
+    assert!(!w.home().join("never").exists(), "directories of a failed download remain");
+}
+
+#[test]
+fn closed_or_full_stdout_never_panics() {
+    let w = World::new(Some(READER));
+    for args in [vec!["whoami"], vec!["get", "s3://a10e-com-s3/input/hello.txt", "h.txt"]] {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_s3ro"));
+        c.args(&args)
+            .current_dir(w.home())
+            .env_clear()
+            .env("AWS_CONFIG_FILE", w.home().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", w.home().join("credentials"))
+            .env("AWS_ENDPOINT_URL", &w.moto.endpoint)
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &w.imds.endpoint)
+            .stdout(full);
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("No space left on device") && !err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn configuration_mistakes_get_one_clear_line() {
+    let w = World::new(Some(SWITCH));
+    w.config("[profile bad]\nrole_arn = notanarn\ncredential_source = Ec2InstanceMetadata\n");
+    for (args, env, code, needle) in [
+        (vec!["--profile", "bad", "whoami"], vec![], 253, "is not a role ARN"),
+        (vec!["whoami"], vec![("AWS_PROFILE", "doesnotexist")], 253, "AWS_PROFILE"),
+        (vec!["--region", "bad region!", "whoami"], vec![], 252, "invalid region"),
+        (vec!["whoami"], vec![("AWS_REGION", "bad region")], 253, "invalid region"),
+        (vec!["whoami"], vec![("AWS_ENDPOINT_URL", "ftp://x")], 253, "AWS_ENDPOINT_URL"),
+        (
+            vec![
+                "--auth",
+                "assume-role",
+                "--role-arn",
+                "arn:aws:iam::123456789012:role/S3ReadOnlyRole",
+                "--role-session-name",
+                "bad name!",
+                "whoami",
+            ],
+            vec![],
+            252,
+            "role session name",
+        ),
+    ] {
+        let r = w.s3ro_env(&args, &env);
+        assert_eq!(r.code, code, "{args:?} {env:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
+    }
 }

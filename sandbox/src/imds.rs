@@ -137,26 +137,14 @@ impl ImdsEmulator {
         });
         let app = Router::new()
             .route("/latest/api/token", put(token))
-            .route(
-                "/latest/meta-data/iam/security-credentials/",
-                get(role_list),
-            )
+            .route("/latest/meta-data/iam/security-credentials/", get(role_list))
             .route("/latest/meta-data/iam/security-credentials", get(role_list))
-            .route(
-                "/latest/meta-data/iam/security-credentials/{role}",
-                get(role_credentials),
-            )
+            .route("/latest/meta-data/iam/security-credentials/{role}", get(role_credentials))
             .route("/latest/meta-data/iam/info", get(iam_info))
             .route("/latest/meta-data/placement/region", get(region))
-            .route(
-                "/latest/meta-data/placement/availability-zone",
-                get(availability_zone),
-            )
+            .route("/latest/meta-data/placement/availability-zone", get(availability_zone))
             .route("/latest/meta-data/instance-id", get(instance_id))
-            .route(
-                "/latest/dynamic/instance-identity/document",
-                get(identity_document),
-            )
+            .route("/latest/dynamic/instance-identity/document", get(identity_document))
             .route("/sandbox/instance-role", put(control_role))
             .route("/sandbox/fault", put(control_fault))
             .with_state(inner.clone());
@@ -167,11 +155,7 @@ impl ImdsEmulator {
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        ImdsEmulator {
-            endpoint: format!("http://{addr}"),
-            inner,
-            runtime: Some(runtime),
-        }
+        ImdsEmulator { endpoint: format!("http://{addr}"), inner, runtime: Some(runtime) }
     }
 
     /// Attach another instance role (like replacing the instance profile), or none.
@@ -228,18 +212,11 @@ async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap) -> Response {
             .into_response();
     };
     let n = s.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos();
     let tok = format!("sandbox-imdsv2-token-{n}-{nanos:x}");
-    s.tokens
-        .lock()
-        .unwrap()
-        .insert(tok.clone(), SystemTime::now() + Duration::from_secs(ttl));
+    s.tokens.lock().unwrap().insert(tok.clone(), SystemTime::now() + Duration::from_secs(ttl));
     let mut resp = tok.into_response();
-    resp.headers_mut()
-        .insert(TTL_HEADER, HeaderValue::from(ttl));
+    resp.headers_mut().insert(TTL_HEADER, HeaderValue::from(ttl));
     resp
 }
 
@@ -322,7 +299,11 @@ async fn role_credentials(
         let out = match out {
             Ok(o) => o,
             Err(e) => {
-                let msg = aws_sdk_sts::error::DisplayErrorContext(&e).to_string();
+                use aws_sdk_sts::error::ProvideErrorMetadata;
+                let msg = match (e.code(), e.message()) {
+                    (Some(c), m) => format!("{c}: {}", m.unwrap_or("")),
+                    _ => format!("HTTP {:?}", e.raw_response().map(|r| r.status().as_u16())),
+                };
                 return json(serde_json::json!({
                     "Code": "AssumeRoleUnauthorizedAccess",
                     "Message": format!("EC2 cannot assume the role {role}: {msg}"),
@@ -339,13 +320,7 @@ async fn role_credentials(
             Some(exp),
             "imds-emulator",
         );
-        cache.insert(
-            role.clone(),
-            Cached {
-                creds,
-                issued: Utc::now(),
-            },
-        );
+        cache.insert(role.clone(), Cached { creds, issued: Utc::now() });
     }
     let c = &cache[&role];
     let exp: DateTime<Utc> = c.creds.expiry().unwrap().into();
@@ -362,8 +337,7 @@ async fn role_credentials(
 
 fn json(v: serde_json::Value) -> Response {
     let mut r = serde_json::to_string_pretty(&v).unwrap().into_response();
-    r.headers_mut()
-        .insert("content-type", HeaderValue::from_static("text/plain"));
+    r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain"));
     r
 }
 

@@ -64,10 +64,7 @@ fn serve(args: &[String]) -> ExitCode {
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint.as_str()),
         ("S3RO_SANDBOX_IMDS", imds.endpoint.as_str()),
     ];
-    let text: String = exports
-        .iter()
-        .map(|(k, v)| format!("export {k}='{v}'\n"))
-        .collect();
+    let text: String = exports.iter().map(|(k, v)| format!("export {k}='{v}'\n")).collect();
     match env_file {
         Some(p) => {
             if let Err(e) = std::fs::write(&p, &text) {
@@ -117,10 +114,7 @@ fn control(path: &str, value: &str) -> ExitCode {
     match result {
         Ok(r) if r.starts_with("HTTP/1.1 204") => ExitCode::SUCCESS,
         Ok(r) => {
-            eprintln!(
-                "s3ro-sandbox: emulator answered {}",
-                r.lines().next().unwrap_or("")
-            );
+            eprintln!("s3ro-sandbox: emulator answered {}", r.lines().next().unwrap_or(""));
             ExitCode::from(1)
         }
         Err(e) => {

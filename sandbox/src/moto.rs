@@ -62,11 +62,7 @@ pub struct MotoOptions {
 
 impl Default for MotoOptions {
     fn default() -> Self {
-        MotoOptions {
-            enforce_iam: true,
-            iam_dir: None,
-            fixtures: false,
-        }
+        MotoOptions { enforce_iam: true, iam_dir: None, fixtures: false }
     }
 }
 
@@ -159,11 +155,8 @@ impl Moto {
     pub fn shared() -> &'static Moto {
         static SHARED: OnceLock<Moto> = OnceLock::new();
         SHARED.get_or_init(|| {
-            Moto::start_with(MotoOptions {
-                fixtures: true,
-                ..Default::default()
-            })
-            .unwrap_or_else(|e| panic!("{e}"))
+            Moto::start_with(MotoOptions { fixtures: true, ..Default::default() })
+                .unwrap_or_else(|e| panic!("{e}"))
         })
     }
 }

@@ -64,12 +64,7 @@ struct Pager {
 
 impl Pager {
     fn new(req: ListRequest) -> Pager {
-        Pager {
-            req,
-            token: None,
-            seen: HashSet::new(),
-            done: false,
-        }
+        Pager { req, token: None, seen: HashSet::new(), done: false }
     }
 
     async fn next(&mut self, clients: &Clients) -> Result<Option<ListPage>, Error> {
@@ -179,9 +174,7 @@ async fn list_recursive(
             }
         }
     }
-    producer
-        .await
-        .map_err(|e| Error::Other(format!("listing task failed: {e}")))
+    producer.await.map_err(|e| Error::Other(format!("listing task failed: {e}")))
 }
 
 async fn produce(
@@ -191,10 +184,7 @@ async fn produce(
     items: mpsc::Sender<Result<Item, Error>>,
 ) -> bool {
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let top = ListRequest {
-        delimiter: Some("/".to_string()),
-        ..req.clone()
-    };
+    let top = ListRequest { delimiter: Some("/".to_string()), ..req.clone() };
     let mut pager = Pager::new(top);
     let mut first: Option<bool> = None;
     loop {
@@ -224,11 +214,7 @@ async fn produce(
                     break;
                 };
                 let (tx, rx) = mpsc::channel(PAGES_AHEAD);
-                let sub = ListRequest {
-                    prefix,
-                    delimiter: None,
-                    ..req.clone()
-                };
+                let sub = ListRequest { prefix, delimiter: None, ..req.clone() };
                 let clients = clients.clone();
                 tokio::spawn(async move {
                     let mut pager = Pager::new(sub);
@@ -317,12 +303,7 @@ impl Printer {
             }));
         }
         let name = output::display_name(&o.key, self.recursive);
-        self.out.write(&output::object_line(
-            &name,
-            o.size,
-            o.last_modified,
-            self.human,
-        ))
+        self.out.write(&output::object_line(&name, o.size, o.last_modified, self.human))
     }
 
     fn version(&mut self, v: &VersionItem) -> Result<(), Error> {
@@ -364,15 +345,9 @@ impl Printer {
                 "total_size": self.bytes,
             }));
         }
-        let size = if self.human {
-            output::human_size(self.bytes)
-        } else {
-            self.bytes.to_string()
-        };
-        let text = format!(
-            "\n{:>15}{}\n{:>15}{size}\n",
-            "Total Objects: ", self.objects, "Total Size: "
-        );
+        let size = if self.human { output::human_size(self.bytes) } else { self.bytes.to_string() };
+        let text =
+            format!("\n{:>15}{}\n{:>15}{size}\n", "Total Objects: ", self.objects, "Total Size: ");
         self.out.write(&text)
     }
 

@@ -47,12 +47,7 @@ impl World {
         let home = tempfile::tempdir().expect("temp home");
         std::fs::write(home.path().join("config"), "").unwrap();
         std::fs::write(home.path().join("credentials"), "").unwrap();
-        World {
-            moto,
-            imds,
-            home,
-            imds_endpoint: None,
-        }
+        World { moto, imds, home, imds_endpoint: None }
     }
 
     /// Write the AWS config file (`AWS_CONFIG_FILE`).
@@ -79,10 +74,7 @@ impl World {
             .env("HOME", self.home())
             .env("TZ", "UTC")
             .env("AWS_CONFIG_FILE", self.home().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.home().join("credentials"),
-            )
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.home().join("credentials"))
             .env("AWS_ENDPOINT_URL", &self.moto.endpoint)
             .env(
                 "AWS_EC2_METADATA_SERVICE_ENDPOINT",
@@ -136,11 +128,7 @@ impl World {
             .args(args);
         let start = Instant::now();
         let out = c.output().unwrap_or_else(|e| {
-            panic!(
-                "run {}: {e}. {}",
-                aws.display(),
-                s3ro_sandbox::moto::INSTALL_HINT
-            )
+            panic!("run {}: {e}. {}", aws.display(), s3ro_sandbox::moto::INSTALL_HINT)
         });
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -153,10 +141,7 @@ impl World {
 
 /// A program of the project venv.
 pub fn venv_bin(name: &str) -> PathBuf {
-    s3ro_sandbox::moto::python()
-        .parent()
-        .expect("venv bin dir")
-        .join(name)
+    s3ro_sandbox::moto::python().parent().expect("venv bin dir").join(name)
 }
 
 /// A local port with nothing listening on it.
