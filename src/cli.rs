@@ -118,7 +118,7 @@ pub enum Command {
 
 const LS_EXAMPLES: &str = "Examples:
   On EC2 with an instance role:        s3ro ls s3://a10e-com-s3/
-  Switching role via ~/.aws/config:    s3ro --profile reader ls s3://a10e-com-s3/input/
+  Switching role via ~/.aws/config:    s3ro --profile listonly ls s3://a10e-com-s3/input/
   Everything under a prefix:           s3ro ls --recursive --summarize s3://a10e-com-s3/output/";
 
 const GET_EXAMPLES: &str = "Examples:
