@@ -16,7 +16,6 @@ use std::time::{Duration, SystemTime};
 use aws_config::imds;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::{Profile, ProfileSet};
-use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
@@ -391,6 +390,16 @@ impl fmt::Debug for Memo {
 
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 
+impl Memo {
+    async fn invalidate(&self) {
+        *self.last.lock().await = None;
+    }
+
+    async fn current(&self) -> Option<Credentials> {
+        self.last.lock().await.clone()
+    }
+}
+
 impl ProvideCredentials for Memo {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
     where
@@ -417,6 +426,7 @@ impl ProvideCredentials for Memo {
 pub struct Auth {
     pub mode: AuthMode,
     provider: SharedCredentialsProvider,
+    memo: Arc<Memo>,
     log: Arc<SourceLog>,
     pub region: String,
     pub region_source: RegionSource,
@@ -431,6 +441,17 @@ impl Auth {
     /// The provider clients use (memoized; refreshed five minutes before expiry).
     pub fn provider(&self) -> SharedCredentialsProvider {
         self.provider.clone()
+    }
+
+    /// Forget the credentials in use, so the next request fetches new ones (after S3 answered
+    /// `ExpiredToken`).
+    pub async fn refresh(&self) {
+        self.memo.invalidate().await;
+    }
+
+    /// The credentials in use, if loaded (their `Debug` output is redacted).
+    pub async fn current_credentials(&self) -> Option<Credentials> {
+        self.memo.current().await
     }
 
     /// Where the credentials in use came from (after [`Auth::credentials`] succeeded).
@@ -461,6 +482,10 @@ impl Auth {
             ),
             AuthMode::AssumeRole => format!("--auth assume-role: {text}"),
             AuthMode::Anonymous => text,
+            AuthMode::Env => format!(
+                "--auth env: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set ({text})"
+            ),
+            AuthMode::Profile => format!("--auth profile ({}): {text}", self.profile),
             AuthMode::Auto => {
                 let tried = self.log.attempts();
                 if tried.is_empty() || !matches!(e, CredentialsError::CredentialsNotLoaded(_)) {
@@ -553,21 +578,48 @@ impl SwitchRole {
                 credentials_error_text(&e)
             ))
         })?;
-        let mut b = AssumeRoleProvider::builder(arn)
-            .session_name(&self.session_name)
-            .configure(&self.sdk_config);
-        if let Some(id) = &self.req.external_id {
-            b = b.external_id(id);
-        }
-        if let Some(d) = self.req.duration_seconds {
-            b = b.session_length(Duration::from_secs(d.into()));
-        }
-        let provider = b.build_from_provider(base.clone()).await;
-        let e = match provider.provide_credentials().await {
-            Ok(c) => return Ok(c),
+        let token_code = match &self.req.mfa_serial {
+            Some(serial) => Some(read_mfa_code(serial).await.map_err(Self::fail)?),
+            None => None,
+        };
+        let conf = self
+            .sdk_config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(base.clone()))
+            .build();
+        let out = aws_sdk_sts::Client::new(&conf)
+            .assume_role()
+            .role_arn(arn)
+            .role_session_name(&self.session_name)
+            .set_external_id(self.req.external_id.clone())
+            .set_duration_seconds(self.req.duration_seconds.map(|d| d as i32))
+            .set_serial_number(self.req.mfa_serial.clone())
+            .set_token_code(token_code)
+            .send()
+            .await;
+        let e = match out {
+            Ok(out) => {
+                let c = out.credentials.ok_or_else(|| {
+                    Self::fail(format!("sts:AssumeRole on {arn} returned no credentials"))
+                })?;
+                let expiry = SystemTime::try_from(c.expiration).ok();
+                return Ok(Credentials::new(
+                    c.access_key_id,
+                    c.secret_access_key,
+                    Some(c.session_token),
+                    expiry,
+                    "s3ro-assume-role",
+                ));
+            }
             Err(e) => e,
         };
-        let text = credentials_error_text(&e);
+        let text = match (e.code(), e.raw_response().map(|r| r.status().as_u16())) {
+            (Some(code), _) => format!("{code}: {}", e.message().unwrap_or("")),
+            // moto's IAM enforcement answers with an EC2-style `<Errors>` body the SDK cannot
+            // read; a 403 from AssumeRole is a refusal all the same.
+            (None, Some(403)) => "AccessDenied: HTTP 403".to_string(),
+            _ => crate::client::error_chain(&e),
+        };
         if !text.starts_with("AccessDenied") {
             let via = match self.sdk_config.endpoint_url() {
                 Some(url) => format!(" (STS at {url})"),
@@ -597,6 +649,34 @@ impl ProvideCredentials for SwitchRole {
     {
         future::ProvideCredentials::new(self.load())
     }
+}
+
+/// Ask for the MFA code of `serial` on the terminal. Errors (the message) when stdin is not a
+/// terminal: a script cannot answer, and s3ro never waits on a pipe.
+async fn read_mfa_code(serial: &str) -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "the role requires MFA (mfa_serial = {serial}) and standard input is not a terminal: \
+             run s3ro interactively to enter the code, or use a profile without mfa_serial"
+        ));
+    }
+    let prompt = format!("Enter MFA code for {serial}: ");
+    tokio::task::spawn_blocking(move || {
+        let mut err = std::io::stderr();
+        let _ = write!(err, "{prompt}");
+        let _ = err.flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        let code = line.trim().to_string();
+        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(code)
+        } else {
+            Err("an MFA code is 6 digits".to_string())
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
 
 /// `sts:GetCallerIdentity` with the given credentials: the caller's ARN, or `None` on failure.
@@ -644,6 +724,8 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.clone()))
+        // s3ro's own memo caches credentials (and can be told to refresh on ExpiredToken).
+        .identity_cache(aws_config::identity::IdentityCache::no_cache())
         .no_credentials();
     if profile.is_some() {
         loader = loader.profile_name(&profile_name);
@@ -658,7 +740,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
     let provider = match settings.auth {
         AuthMode::InstanceRole => ctx.instance_role("instance role"),
         AuthMode::AssumeRole => match &settings.role {
-            Some(req) => ctx.assume_from_flags(req),
+            Some(req) => ctx.assume_from_flags(req).await?,
             None => match profile.as_ref().filter(|p| p.get("role_arn").is_some()) {
                 Some(_) => ctx.profile_chain(&profile_name, &mut Vec::new()).await?,
                 None => {
@@ -673,14 +755,30 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
         },
         AuthMode::Auto => ctx.auto_chain(settings, &profile_name, profile.is_some()).await?,
         AuthMode::Anonymous => SharedCredentialsProvider::new(NoCredentials),
+        AuthMode::Env => ctx.tracked(
+            "environment",
+            aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
+            Arc::new(|| CredentialSource::Env),
+        ),
+        AuthMode::Profile => {
+            let Some(p) = profile.as_ref() else {
+                return Err(Error::Credentials(format!(
+                    "--auth profile: profile {profile_name:?} was not found in {}",
+                    config_file_names()
+                )));
+            };
+            if p.get("role_arn").is_some() || static_keys(p).is_some() {
+                ctx.profile_chain(&profile_name, &mut Vec::new()).await?
+            } else {
+                ctx.other_profile(&profile_name)
+            }
+        }
     };
-    let provider = SharedCredentialsProvider::new(Memo {
-        inner: provider,
-        last: tokio::sync::Mutex::new(None),
-    });
+    let memo = Arc::new(Memo { inner: provider, last: tokio::sync::Mutex::new(None) });
     Ok(Auth {
         mode: settings.auth,
-        provider,
+        provider: SharedCredentialsProvider::new(ArcProvider(memo.clone())),
+        memo,
         log,
         region,
         region_source,
@@ -791,9 +889,34 @@ impl Ctx<'_> {
         )
     }
 
-    fn assume_from_flags(&self, req: &RoleRequest) -> SharedCredentialsProvider {
-        let (base, base_source) = self.instance_role_with_source();
-        self.switch_role(req, base, base_source)
+    async fn assume_from_flags(
+        &self,
+        req: &RoleRequest,
+    ) -> Result<SharedCredentialsProvider, Error> {
+        let (base, base_source, base_is_role): (_, SourceFn, bool) = match &req.source_profile {
+            None => {
+                let (b, s) = self.instance_role_with_source();
+                (b, s, true)
+            }
+            Some(name) => {
+                let Some(p) = self.profiles.get_profile(name) else {
+                    return Err(Error::Credentials(format!(
+                        "--source-profile {name:?} was not found in {}",
+                        config_file_names()
+                    )));
+                };
+                let is_role = p.get("role_arn").is_some();
+                let base = self.profile_chain(name, &mut Vec::new()).await?;
+                let log = self.log.clone();
+                let n = name.to_string();
+                let source: SourceFn = Arc::new(move || {
+                    log.chosen().unwrap_or(CredentialSource::ProfileKeys { profile: n.clone() })
+                });
+                (base, source, is_role)
+            }
+        };
+        check_chaining("(--role-arn)", req, base_is_role)?;
+        Ok(self.switch_role(req, base, base_source))
     }
 
     fn instance_role_with_source(&self) -> (SharedCredentialsProvider, SourceFn) {
@@ -865,8 +988,27 @@ impl Ctx<'_> {
                 role_arn: role_arn.to_string(),
                 session_name: p.get("role_session_name").map(str::to_string),
                 external_id: p.get("external_id").map(str::to_string),
-                duration_seconds: p.get("duration_seconds").and_then(|d| d.parse().ok()),
+                duration_seconds: match p.get("duration_seconds") {
+                    None => None,
+                    Some(d) => Some(d.trim().parse::<u32>().ok().filter(|d| (900..=43200).contains(d)).ok_or_else(|| {
+                        Error::Credentials(format!(
+                            "profile {name:?}: duration_seconds {d:?} must be a number of seconds from 900 to 43200"
+                        ))
+                    })?),
+                },
+                source_profile: None,
+                mfa_serial: p.get("mfa_serial").map(str::to_string),
             };
+            // Credentials that are themselves a role session (instance role, container role,
+            // another assumed role) can only be chained into a session of up to one hour.
+            let base_is_role = match (p.get("credential_source"), p.get("source_profile")) {
+                (Some("Ec2InstanceMetadata" | "EcsContainer"), _) => true,
+                (None, Some(src)) => {
+                    self.profiles.get_profile(src).is_some_and(|b| b.get("role_arn").is_some())
+                }
+                _ => false,
+            };
+            check_chaining(name, &req, base_is_role)?;
             let (base, base_source): (SharedCredentialsProvider, SourceFn) = match (
                 p.get("credential_source"),
                 p.get("source_profile"),
@@ -915,6 +1057,19 @@ impl Ctx<'_> {
         })
     }
 
+    /// A profile of another kind (credential_process, SSO, …), handled by aws-config.
+    fn other_profile(&self, profile_name: &str) -> SharedCredentialsProvider {
+        let other = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(profile_name)
+            .build();
+        let name = profile_name.to_string();
+        self.tracked(
+            format!("profile {profile_name}"),
+            other,
+            Arc::new(move || CredentialSource::OtherProfile { profile: name.clone() }),
+        )
+    }
+
     async fn auto_chain(
         &self,
         settings: &Settings,
@@ -942,15 +1097,7 @@ impl Ctx<'_> {
             let provider = if p.get("role_arn").is_some() || static_keys(p).is_some() {
                 self.profile_chain(profile_name, &mut Vec::new()).await?
             } else {
-                let other = aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .profile_name(profile_name)
-                    .build();
-                let name = profile_name.to_string();
-                self.tracked(
-                    format!("profile {profile_name}"),
-                    other,
-                    Arc::new(move || CredentialSource::OtherProfile { profile: name.clone() }),
-                )
+                self.other_profile(profile_name)
             };
             add("Profile", provider);
         }
@@ -967,6 +1114,20 @@ impl Ctx<'_> {
         );
         add("Ec2InstanceMetadata", self.instance_role("instance role"));
         Ok(SharedCredentialsProvider::new(chain.expect("chain has providers")))
+    }
+}
+
+/// Role chaining (assuming a role with role-session credentials) is limited to one hour
+/// ("Roles terms and concepts: role chaining", IAM User Guide); STS would refuse a longer
+/// DurationSeconds with a ValidationError, so say why up front.
+fn check_chaining(profile: &str, req: &RoleRequest, base_is_role: bool) -> Result<(), Error> {
+    match req.duration_seconds {
+        Some(d) if base_is_role && d > 3600 => Err(Error::Credentials(format!(
+            "profile {profile}: duration_seconds {d} is over 3600, but the base credentials are \
+             themselves a role session (role chaining), which AWS limits to one hour; use at most \
+             3600"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -1007,5 +1168,74 @@ impl<P: ProvideCredentials> ProvideCredentials for ArcProvider<P> {
         Self: 'a,
     {
         self.0.provide_credentials()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    struct Counting {
+        calls: Arc<AtomicUsize>,
+        lifetime: Duration,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let exp = SystemTime::now() + self.lifetime;
+            future::ProvideCredentials::ready(Ok(Credentials::new(
+                "AKID",
+                "secret",
+                None,
+                Some(exp),
+                "t",
+            )))
+        }
+    }
+
+    fn memo(lifetime: Duration) -> (Memo, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let inner = SharedCredentialsProvider::new(Counting { calls: calls.clone(), lifetime });
+        (Memo { inner, last: tokio::sync::Mutex::new(None) }, calls)
+    }
+
+    #[tokio::test]
+    async fn memo_shares_fresh_credentials_and_refreshes_before_expiry() {
+        let (m, calls) = memo(Duration::from_secs(3600));
+        m.provide_credentials().await.unwrap();
+        m.provide_credentials().await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "fresh credentials are reused");
+        m.invalidate().await;
+        m.provide_credentials().await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "invalidate forces a fetch");
+
+        let (m, calls) = memo(Duration::from_secs(120));
+        m.provide_credentials().await.unwrap();
+        m.provide_credentials().await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "credentials within 5 minutes of expiry are refreshed"
+        );
+    }
+
+    #[test]
+    fn credential_sources_read_like_aws_configure_list() {
+        let s = CredentialSource::AssumeRole {
+            role_arn: "arn:aws:iam::1:role/R".into(),
+            base: Box::new(CredentialSource::InstanceRole { role: Some("SwitchOnlyRole".into()) }),
+        };
+        assert_eq!(s.kind(), "assume-role");
+        assert_eq!(
+            s.to_string(),
+            "assume-role arn:aws:iam::1:role/R ← iam-role (IMDSv2, role SwitchOnlyRole)"
+        );
+        assert_eq!(CredentialSource::Env.kind(), "env");
     }
 }

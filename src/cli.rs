@@ -50,6 +50,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ARN")]
     pub role_arn: Option<String>,
 
+    /// With --role-arn: take the base credentials from this profile instead of the instance role.
+    #[arg(long, global = true, value_name = "NAME", requires = "role_arn")]
+    pub source_profile: Option<String>,
+
     /// With --role-arn: the role session name (default: s3ro-<unix time>).
     #[arg(long, global = true, value_name = "NAME", requires = "role_arn")]
     pub role_session_name: Option<String>,
@@ -87,6 +91,11 @@ pub enum AuthMode {
     AssumeRole,
     /// No credentials: unsigned requests, for public buckets (also --no-sign-request).
     Anonymous,
+    /// Exactly what the named profile says (static keys or role configuration); environment
+    /// keys never override it.
+    Profile,
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) only.
+    Env,
 }
 
 impl AuthMode {
@@ -97,6 +106,8 @@ impl AuthMode {
             AuthMode::InstanceRole => "instance-role",
             AuthMode::AssumeRole => "assume-role",
             AuthMode::Anonymous => "anonymous",
+            AuthMode::Profile => "profile",
+            AuthMode::Env => "env",
         }
     }
 }
@@ -114,6 +125,9 @@ pub enum Command {
     Cat(CatArgs),
     /// Show who s3ro is: sts:GetCallerIdentity and where the credentials came from.
     Whoami,
+    /// Show the credentials and region s3ro would use and where each came from (like
+    /// `aws configure list`, plus the whole assume-role chain). Keys are masked.
+    Config(ConfigArgs),
 }
 
 const LS_EXAMPLES: &str = "Examples:
@@ -176,6 +190,14 @@ pub struct GetArgs {
     pub dest: Option<PathBuf>,
 }
 
+/// Arguments of `s3ro config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `s3ro cat`.
 #[derive(Debug, Args)]
 pub struct CatArgs {
@@ -206,6 +228,10 @@ pub struct RoleRequest {
     pub session_name: Option<String>,
     pub external_id: Option<String>,
     pub duration_seconds: Option<u32>,
+    /// `--source-profile`: base credentials from this profile (default: the instance role).
+    pub source_profile: Option<String>,
+    /// The MFA device's ARN (`mfa_serial` in a profile); the code is asked for on a terminal.
+    pub mfa_serial: Option<String>,
 }
 
 /// The documented default IMDS endpoint (IPv4).
@@ -273,6 +299,8 @@ impl Settings {
                 session_name: g.role_session_name.clone(),
                 external_id: g.external_id.clone(),
                 duration_seconds: g.duration_seconds,
+                source_profile: g.source_profile.clone(),
+                mfa_serial: None,
             }),
             imds_endpoint: imds_endpoint.trim_end_matches('/').to_string(),
             verbose: g.verbose,

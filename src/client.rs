@@ -147,7 +147,17 @@ impl Clients {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata,
     {
-        match call(self.s3_for(bucket)).await {
+        let first = match call(self.s3_for(bucket)).await {
+            Err(e) if is_expired_token(&e) => {
+                // Session credentials expired mid-run: fetch new ones once and retry, instead of
+                // failing this and every later request.
+                tracing::info!("credentials expired (ExpiredToken); refreshing and retrying once");
+                self.auth.refresh().await;
+                call(self.s3_for(bucket)).await
+            }
+            r => r,
+        };
+        match first {
             Err(e) => {
                 let known = self.regional.lock().unwrap().contains_key(bucket);
                 match redirect_region(&e) {
@@ -479,6 +489,10 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 pub fn decode_key(s: &str) -> String {
     let spaced = s.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+}
+
+fn is_expired_token<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    matches!(err, SdkError::ServiceError(se) if matches!(se.err().code(), Some("ExpiredToken" | "TokenRefreshRequired")))
 }
 
 /// The region S3 says a bucket lives in, from a 301/400 answer: `x-amz-bucket-region`, or a

@@ -20,7 +20,7 @@ pub fn ls_time(t: Option<DateTime<Utc>>) -> String {
 
 /// RFC 3339 in UTC with a `Z` (JSON output).
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// An ETag without the double quotes S3 puts around it.

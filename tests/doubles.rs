@@ -269,3 +269,29 @@ async fn termination_signals_leave_no_partial_file() {
         assert!(left.is_empty(), "SIG{sig} left {left:?}");
     }
 }
+
+/// Real S3 answers 400 ExpiredToken when session credentials expire during a long run: s3ro
+/// fetches credentials again and retries once, instead of failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_token_is_refreshed_and_retried_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/b/"))
+        .respond_with(ResponseTemplate::new(400).insert_header("content-type", "application/xml").set_body_string(
+            "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/b/"))
+        .respond_with(xml(listing(&[("after-refresh.txt", 3)], None)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let r = s3ro(&server, &["ls", "s3://b/"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.ends_with(" after-refresh.txt\n"), "{}", r.stdout);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

@@ -1,6 +1,7 @@
 //! One module per command. Each parses its own arguments first (usage errors come before any
 //! network call), then asks [`connect`] for clients.
 
+pub mod config;
 pub mod get;
 pub mod ls;
 pub mod whoami;
@@ -19,6 +20,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<u8, Error> {
             get::run(&args.source, Some(std::path::Path::new("-")), &settings).await
         }
         Command::Whoami => whoami::run(&settings).await,
+        Command::Config(args) => config::run(&args, &settings).await,
     }
 }
 
