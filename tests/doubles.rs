@@ -295,3 +295,20 @@ async fn expired_token_is_refreshed_and_retried_once() {
     assert!(r.stdout.ends_with(" after-refresh.txt\n"), "{}", r.stdout);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
+
+/// Requester Pays buckets (real S3 answers 403 without it): `--request-payer requester` sends
+/// `x-amz-request-payer: requester` on the listing.
+#[tokio::test(flavor = "multi_thread")]
+async fn request_payer_header_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/b/"))
+        .and(wiremock::matchers::header("x-amz-request-payer", "requester"))
+        .respond_with(xml(listing(&[("paid.txt", 1)], None)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = s3ro(&server, &["ls", "--request-payer", "requester", "s3://b/"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.ends_with(" paid.txt\n"));
+}
