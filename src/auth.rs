@@ -360,6 +360,7 @@ impl ProvideCredentials for Tracked {
         future::ProvideCredentials::new(async move {
             match self.inner.provide_credentials().await {
                 Ok(c) => {
+                    crate::output::register_credentials(&c);
                     tracing::debug!(source = %self.name, "credentials loaded");
                     *self.log.chosen.lock().unwrap() = Some((self.source)());
                     Ok(c)
@@ -415,6 +416,7 @@ impl ProvideCredentials for Memo {
                 }
             }
             let c = self.inner.provide_credentials().await?;
+            crate::output::register_credentials(&c);
             *last = Some(c.clone());
             Ok(c)
         })
@@ -587,7 +589,7 @@ impl SwitchRole {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(base.clone()))
             .build();
-        let out = aws_sdk_sts::Client::new(&conf)
+        let out = crate::client::sts_client(&conf)
             .assume_role()
             .role_arn(arn)
             .role_session_name(&self.session_name)
@@ -685,7 +687,7 @@ pub async fn caller_arn(
     creds: SharedCredentialsProvider,
 ) -> Option<String> {
     let conf = sdk_config.to_builder().credentials_provider(creds).build();
-    let sts = aws_sdk_sts::Client::new(&conf);
+    let sts = crate::client::sts_client(&conf);
     sts.get_caller_identity().send().await.ok().and_then(|o| o.arn)
 }
 

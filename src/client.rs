@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::Auth;
 use crate::diagnose::{self, Operation, Principal, ServiceErrorInfo, Target};
 use crate::error::Error;
+use crate::guard::{ReadOnlyGuard, Service as GuardedService};
 
 /// A bucket from ListBuckets.
 #[derive(Debug, Clone)]
@@ -118,7 +119,10 @@ impl Clients {
         }
         let conf = conf.build();
         let path_style = conf.endpoint_url().is_some();
-        let s3_conf = aws_sdk_s3::config::Builder::from(&conf).force_path_style(path_style).build();
+        let s3_conf = aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(path_style)
+            .interceptor(ReadOnlyGuard::new(GuardedService::S3))
+            .build();
         Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_conf.clone()),
             s3_conf,
@@ -187,7 +191,7 @@ impl Clients {
     fn sts(&self) -> aws_sdk_sts::Client {
         let conf =
             self.auth.sdk_config.to_builder().credentials_provider(self.auth.provider()).build();
-        aws_sdk_sts::Client::new(&conf)
+        sts_client(&conf)
     }
 
     /// `sts:GetCallerIdentity`. Errors: [`Error::Service`] or [`Error::Other`].
@@ -238,6 +242,9 @@ impl Clients {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        if let Some(r) = crate::guard::refusal_in(&err) {
+            return Error::Other(r.to_string());
+        }
         let info = error_info(&err);
         if info.is_denial() {
             let principal = self.principal().await;
@@ -454,6 +461,14 @@ impl Clients {
             Err(e) => Err(self.fail(Operation::GetObject, &Target::object(bucket, key), e).await),
         }
     }
+}
+
+/// An STS client with the read-only guard (only AssumeRole and GetCallerIdentity pass).
+pub fn sts_client(conf: &aws_types::SdkConfig) -> aws_sdk_sts::Client {
+    let c = aws_sdk_sts::config::Builder::from(conf)
+        .interceptor(ReadOnlyGuard::new(GuardedService::Sts))
+        .build();
+    aws_sdk_sts::Client::from_conf(c)
 }
 
 /// Status, code, message and request id of a failed call.

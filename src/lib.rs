@@ -14,6 +14,7 @@ pub mod client;
 pub mod commands;
 pub mod diagnose;
 pub mod error;
+pub mod guard;
 pub mod output;
 pub mod transfer;
 pub mod uri;

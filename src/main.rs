@@ -44,7 +44,7 @@ fn init_logging(verbose: u8) {
         _ => "s3ro=trace,aws_config=debug,aws_smithy_runtime=debug,aws_sdk_s3=debug,aws_sdk_sts=debug",
     };
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(s3ro::output::RedactingStderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
         .with_ansi(

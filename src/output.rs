@@ -134,9 +134,85 @@ pub fn print(s: &str) -> Result<(), Error> {
     out.write_all(s.as_bytes()).and_then(|_| out.flush()).map_err(Error::from)
 }
 
+/// Credential strings seen in this run (access key ids, secrets, session tokens), so that
+/// diagnostics can never print them: see [`redact`].
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Remember a credential string that must never be printed in full.
+pub fn register_secret(secret: &str) {
+    if secret.len() < 8 {
+        return;
+    }
+    let mut s = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.iter().any(|x| x == secret) {
+        s.push(secret.to_string());
+    }
+}
+
+/// Remember every part of a set of credentials (see [`register_secret`]).
+pub fn register_credentials(c: &aws_credential_types::Credentials) {
+    register_secret(c.access_key_id());
+    register_secret(c.secret_access_key());
+    if let Some(t) = c.session_token() {
+        register_secret(t);
+    }
+}
+
+/// `****************` and the last four characters, as `aws configure list` masks keys.
+pub fn mask(secret: &str) -> String {
+    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{}{tail}", "*".repeat(16))
+}
+
+/// Replace every registered credential string in `text` by its [`mask`].
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for s in secrets.iter() {
+        out = out.replace(s.as_str(), &mask(s));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A `tracing` writer for `-v`: each event is redacted (see [`redact`]) before it reaches stderr.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RedactingStderr;
+
+/// One event's buffer; written, redacted, when dropped.
+#[derive(Debug, Default)]
+pub struct RedactedEvent(Vec<u8>);
+
+impl Write for RedactedEvent {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactedEvent {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.0);
+        let _ = std::io::stderr().write_all(redact(&text).as_bytes());
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RedactingStderr {
+    type Writer = RedactedEvent;
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactedEvent::default()
+    }
+}
+
 /// Print an error message to stderr as `s3ro: MESSAGE`.
 pub fn error(e: &Error) {
-    let _ = writeln!(std::io::stderr(), "s3ro: {e}");
+    let text = format!("s3ro: {e}");
+    let _ = writeln!(std::io::stderr(), "{}", redact(&text));
 }
 
 #[cfg(test)]

@@ -19,11 +19,7 @@ struct Row {
     location: String,
 }
 
-/// `****************` and the last four characters.
-pub fn mask(secret: &str) -> String {
-    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("{}{tail}", "*".repeat(16))
-}
+pub use crate::output::mask;
 
 /// Print the table (or JSON). Exit 0 when credentials load, 253 (with the reason after the
 /// table) when they do not.
