@@ -797,6 +797,82 @@ fn config_file_names() -> String {
     format!("{config}, {creds}")
 }
 
+/// Which shared file a profile came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileFile {
+    /// `~/.aws/config` (`AWS_CONFIG_FILE`).
+    Config,
+    /// `~/.aws/credentials` (`AWS_SHARED_CREDENTIALS_FILE`).
+    Credentials,
+}
+
+impl ProfileFile {
+    /// The file's path as configured (for messages).
+    pub fn path(self) -> String {
+        match self {
+            ProfileFile::Config => {
+                std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into())
+            }
+            ProfileFile::Credentials => std::env::var("AWS_SHARED_CREDENTIALS_FILE")
+                .unwrap_or_else(|_| "~/.aws/credentials".into()),
+        }
+    }
+}
+
+/// The profiles of one shared file. Errors: [`Error::Credentials`] when it cannot be parsed.
+pub async fn load_profile_file(which: ProfileFile) -> Result<ProfileSet, Error> {
+    let files = EnvConfigFiles::builder()
+        .include_default_config_file(which == ProfileFile::Config)
+        .include_default_credentials_file(which == ProfileFile::Credentials)
+        .build();
+    aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await.map_err(|e| {
+        Error::Credentials(format!(
+            "cannot read {}: {}",
+            which.path(),
+            crate::client::error_chain(&e)
+        ))
+    })
+}
+
+/// Check one profile's role settings without contacting AWS: `Err` says what is wrong
+/// (both credential_source and source_profile, an unknown credential_source, a source_profile
+/// loop or a missing source profile).
+pub fn check_profile(profiles: &ProfileSet, name: &str) -> Result<(), String> {
+    let mut seen = vec![name.to_string()];
+    let mut cur = name.to_string();
+    loop {
+        let Some(p) = profiles.get_profile(&cur) else {
+            return Err(format!("source_profile {cur:?} does not exist"));
+        };
+        if p.get("role_arn").is_none() {
+            return Ok(());
+        }
+        match (p.get("credential_source"), p.get("source_profile")) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "profile {cur:?} sets both credential_source and source_profile"
+                ))
+            }
+            (Some("Ec2InstanceMetadata" | "Environment" | "EcsContainer"), None) => return Ok(()),
+            (Some(other), None) => {
+                return Err(format!("profile {cur:?}: unknown credential_source {other:?}"))
+            }
+            (None, None) => {
+                return Err(format!(
+                    "profile {cur:?} has role_arn but neither credential_source nor source_profile"
+                ))
+            }
+            (None, Some(next)) => {
+                seen.push(next.to_string());
+                if seen[..seen.len() - 1].iter().any(|s| s == next) {
+                    return Err(format!("source_profile loop: {}", seen.join(" → ")));
+                }
+                cur = next.to_string();
+            }
+        }
+    }
+}
+
 async fn load_profiles(explicit: Option<&str>) -> Result<ProfileSet, Error> {
     let selected = explicit.map(|p| Cow::Owned(p.to_string()));
     aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), selected)

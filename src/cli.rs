@@ -128,6 +128,10 @@ pub enum Command {
     /// Show the credentials and region s3ro would use and where each came from (like
     /// `aws configure list`, plus the whole assume-role chain). Keys are masked.
     Config(ConfigArgs),
+    /// Check the credential setup: long-term keys in plaintext, instance metadata and the
+    /// attached role, the credentials s3ro would use, the principal, broken profiles. Exit 0
+    /// when nothing is wrong, 1 otherwise.
+    Doctor(DoctorArgs),
 }
 
 const LS_EXAMPLES: &str = "Examples:
@@ -194,6 +198,14 @@ pub struct GetArgs {
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `s3ro doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// One JSON object: {"ok", "checks": [{"check","status","detail","recommendation"}]}.
     #[arg(long)]
     pub json: bool,
 }

@@ -193,3 +193,54 @@ fn profile_mistakes_are_named() {
         assert_eq!(r.stderr.lines().count(), 1, "{profile}: {}", r.stderr);
     }
 }
+
+#[test]
+fn doctor_is_green_for_the_switch_role_setup() {
+    let w = World::new(Some(SWITCH));
+    w.example_config();
+    let r = w.s3ro(&["doctor"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout(), r.stderr);
+    let out = r.stdout();
+    assert!(
+        out.contains("instance profile arn:aws:iam::123456789012:instance-profile/SwitchOnlyRole"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(temporary credentials)") && out.contains("assumed-role/S3ReadOnlyRole"),
+        "{out}"
+    );
+}
+
+#[test]
+fn doctor_flags_plaintext_keys_and_broken_profiles() {
+    let w = World::new(Some(SWITCH));
+    std::fs::write(
+        w.home().join("credentials"),
+        "[old]\naws_access_key_id = AKIAOLDKEY0000009999\naws_secret_access_key = SECRETOLD0000000000000000000000000000000\n",
+    )
+    .unwrap();
+    w.config("[profile a]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = a\n[profile odd]\nrole_arn = arn:aws:iam::123456789012:role/R\ncredential_source = Nope\n");
+    let r = w.s3ro(&["doctor", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout().trim()).unwrap();
+    assert_eq!(v["ok"], false);
+    let checks = v["checks"].as_array().unwrap();
+    let find = |status: &str, needle: &str| {
+        checks
+            .iter()
+            .any(|c| c["status"] == status && c["detail"].as_str().unwrap().contains(needle))
+    };
+    assert!(find("warn", "profile old: aws_access_key_id ****************9999"), "{checks:?}");
+    assert!(find("fail", "source_profile loop"), "{checks:?}");
+    assert!(find("fail", "unknown credential_source \"Nope\""), "{checks:?}");
+    assert!(!r.stdout().contains("AKIAOLDKEY0000009999") && !r.stdout().contains("SECRETOLD"));
+    let env = w.s3ro_env(
+        &["doctor"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAENVKEY0000004321"),
+            ("AWS_SECRET_ACCESS_KEY", "x".repeat(40).as_str()),
+        ],
+    );
+    assert_eq!(env.code, 1);
+    assert!(env.stdout().contains("AWS_ACCESS_KEY_ID=****************4321"), "{}", env.stdout());
+}

@@ -105,6 +105,8 @@ fn command_matrix() -> Vec<Vec<&'static str>> {
         vec!["whoami"],
         vec!["config"],
         vec!["config", "--json"],
+        vec!["doctor"],
+        vec!["doctor", "--json"],
         vec!["--profile", "p", "config"],
         vec![
             "--auth",

@@ -2,6 +2,7 @@
 //! network call), then asks [`connect`] for clients.
 
 pub mod config;
+pub mod doctor;
 pub mod get;
 pub mod ls;
 pub mod whoami;
@@ -21,6 +22,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<u8, Error> {
         }
         Command::Whoami => whoami::run(&settings).await,
         Command::Config(args) => config::run(&args, &settings).await,
+        Command::Doctor(args) => doctor::run(&args, &settings).await,
     }
 }
 
