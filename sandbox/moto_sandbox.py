@@ -103,6 +103,7 @@ def seed(endpoint, region, iam_dir):
 LISTING_BUCKET = "s3ro-listing"
 VERSIONS_BUCKET = "s3ro-versions"
 EMPTY_BUCKET = "s3ro-empty"
+BLOBS_BUCKET = "s3ro-blobs"
 FIDELITY_KEYS = [
     "fid/a b.txt",
     "fid/plus+sign.txt",
@@ -121,7 +122,7 @@ MARKERS = {"fid/dir/": b"", "fid/dir/inside.txt": b"x", "fid/nonempty-marker/": 
 def seed_fixtures(endpoint, region):
     s3 = client("s3", endpoint, region)
     cfg = {"LocationConstraint": region} if region != "us-east-1" else None
-    for b in (LISTING_BUCKET, VERSIONS_BUCKET, EMPTY_BUCKET):
+    for b in (LISTING_BUCKET, VERSIONS_BUCKET, EMPTY_BUCKET, BLOBS_BUCKET):
         if cfg:
             s3.create_bucket(Bucket=b, CreateBucketConfiguration=cfg)
         else:
@@ -147,6 +148,8 @@ def seed_fixtures(endpoint, region):
     backend = s3_backends[ACCOUNT]["aws"]
     for key, body in objects.items():
         backend.put_object(LISTING_BUCKET, key, body)
+
+    backend.put_object(BLOBS_BUCKET, "128k.bin", bytes(range(256)) * 512)
 
     s3.put_bucket_versioning(Bucket=VERSIONS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     s3.put_object(Bucket=VERSIONS_BUCKET, Key="doc.txt", Body=b"version one")

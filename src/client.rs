@@ -496,7 +496,8 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         src = s.source();
     }
-    out
+    // Some errors span lines (file name, then the problem): keep s3ro's one-line messages.
+    out.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// Decode a key as S3 encodes it with `EncodingType=url`: form encoding (`+` is a space,

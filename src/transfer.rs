@@ -147,11 +147,14 @@ impl Drop for PreparedFile {
 }
 
 fn local(what: &str, path: &Path, e: &io::Error) -> Error {
-    // io::Error's Display may repeat the path; keep only the OS's reason.
-    let reason = match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code).to_string(),
-        None => e.kind().to_string(),
-    };
+    // Keep the OS's reason only: tempfile's errors append the temporary file's path, and
+    // io::Error appends "(os error N)".
+    let mut reason = e.to_string();
+    for cut in [" at path ", " (os error"] {
+        if let Some(i) = reason.find(cut) {
+            reason.truncate(i);
+        }
+    }
     Error::Local(format!("{what} {}: {reason}", path.display()))
 }
 

@@ -351,3 +351,57 @@ fn configuration_mistakes_get_one_clear_line() {
         assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
     }
 }
+
+/// Mount a tmpfs for a test (s3ro's tests run as root, like CI); unmounted on drop.
+struct Tmpfs(std::path::PathBuf);
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, opts: &str) -> Tmpfs {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "this test mounts a tmpfs at {} (needs root, as CI has)", dir.display());
+        Tmpfs(dir.to_path_buf())
+    }
+}
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn full_disk_and_read_only_destinations_fail_cleanly() {
+    let w = World::new(None);
+    let key = "s3://s3ro-blobs/128k.bin";
+    let small = Tmpfs::mount(&w.home().join("small"), "size=64k");
+    let existing = small.0.join("128k.bin");
+    std::fs::write(&existing, b"old").unwrap();
+    let r = w.s3ro_admin(&["get", key, small.0.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("No space left on device"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert_eq!(std::fs::read(&existing).unwrap(), b"old", "existing file changed");
+    let names: Vec<_> =
+        std::fs::read_dir(&small.0).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "partial file left: {names:?}");
+
+    let ro = Tmpfs::mount(&w.home().join("ro"), "ro,size=64k");
+    let r = w.s3ro_admin(&["get", key, ro.0.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Read-only file system"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn invalid_config_syntax_is_one_clear_line() {
+    let w = World::new(Some(READER));
+    w.config("[profile broken\nregion = x\n");
+    let r = w.s3ro(&["ls"]);
+    assert_eq!(r.code, 253, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot read the AWS config files"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("ParseError("), "no debug dump: {}", r.stderr);
+}
