@@ -7,7 +7,7 @@ so a crashed test run never leaves a moto server behind.
 
 The world (see examples/iam/ for the documents):
   account 123456789012; bucket a10e-com-s3 (prefixes input/ and output/);
-  roles S3ReadOnlyRole, SwitchOnlyRole, S3ListOnlyRole;
+  roles S3ReadOnlyRole, SwitchOnlyRole, S3ListOnlyRole, S3GetOnlyRole;
   user sandbox-ec2-service: stands in for the EC2 service, which assumes the instance role
       for the IMDSv2 emulator (real EC2 needs no such user);
   user sandbox-admin: full access, for tests that add objects after enforcement is on.
@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 ACCOUNT = "123456789012"
 BUCKET = "a10e-com-s3"
-ROLES = ["S3ReadOnlyRole", "SwitchOnlyRole", "S3ListOnlyRole"]
+ROLES = ["S3ReadOnlyRole", "SwitchOnlyRole", "S3ListOnlyRole", "S3GetOnlyRole"]
 
 # Objects of the scenario: keys with spaces and non-ASCII characters on purpose.
 OBJECTS = {
@@ -74,7 +74,8 @@ def seed(endpoint, region, iam_dir):
                 {
                     "Effect": "Allow",
                     "Action": "sts:AssumeRole",
-                    "Resource": [f"arn:aws:iam::{ACCOUNT}:role/{r}" for r in ROLES],
+                    # EC2 may assume any role whose trust policy allows it.
+                    "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
                 }
             ],
         },

@@ -132,6 +132,15 @@ pub enum Command {
     /// attached role, the credentials s3ro would use, the principal, broken profiles. Exit 0
     /// when nothing is wrong, 1 otherwise.
     Doctor(DoctorArgs),
+    /// Probe, with read requests only, which read permissions the principal has on
+    /// s3://bucket[/prefix], and print the statements that would grant what is missing. Exit 0
+    /// when ls and get on the target are allowed, 1 otherwise.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+    /// Print the least-privilege identity policy for reading s3://bucket[/prefix], or with
+    /// --switch-role the four documents of the instance-role → reader-role pattern.
+    #[command(after_help = POLICY_EXAMPLES)]
+    Policy(PolicyArgs),
 }
 
 const LS_EXAMPLES: &str = "Examples:
@@ -200,6 +209,48 @@ pub struct ConfigArgs {
     /// One JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+const CHECK_EXAMPLES: &str = "Examples:
+  What may the instance role do here?  s3ro check s3://a10e-com-s3/input/
+  And the switch-role profile?         s3ro --profile listonly check s3://a10e-com-s3/input/
+  A given object, as JSON:             s3ro check --key input/hello.txt --json s3://a10e-com-s3/";
+
+const POLICY_EXAMPLES: &str = "Examples:
+  Read one prefix:                     s3ro policy s3://a10e-com-s3/input/
+  The whole switch-role setup:         s3ro policy --switch-role --account 123456789012 s3://a10e-com-s3/";
+
+/// Arguments of `s3ro check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// s3://bucket[/prefix] to probe.
+    pub target: String,
+    /// Probe this object (default: the first key listed under the prefix).
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `s3ro policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// s3://bucket[/prefix] to grant read access to.
+    pub target: String,
+    /// Print the instance role's and the reader role's identity and trust policies, and the
+    /// ~/.aws/config profile that switches between them.
+    #[arg(long)]
+    pub switch_role: bool,
+    /// With --switch-role: the AWS account id of both roles.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// With --switch-role: the role attached to the instance (it may only switch).
+    #[arg(long, value_name = "NAME", default_value = "SwitchOnlyRole")]
+    pub instance_role: String,
+    /// With --switch-role: the role that reads the bucket.
+    #[arg(long, value_name = "NAME", default_value = "S3ReadOnlyRole")]
+    pub reader_role: String,
 }
 
 /// Arguments of `s3ro doctor`.

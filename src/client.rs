@@ -58,6 +58,12 @@ pub struct ListRequest {
     pub requester_pays: bool,
 }
 
+impl ListRequest {
+    fn target(&self) -> Target {
+        Target { requester_pays: self.requester_pays, ..Target::bucket(&self.bucket) }
+    }
+}
+
 /// One object version or delete marker from ListObjectVersions.
 #[derive(Debug, Clone)]
 pub struct VersionItem {
@@ -344,11 +350,7 @@ impl Clients {
             .await;
         let resp = match resp {
             Ok(r) => r,
-            Err(e) => {
-                return Err(self
-                    .fail(Operation::ListObjectsV2, &Target::bucket(&req.bucket), e)
-                    .await)
-            }
+            Err(e) => return Err(self.fail(Operation::ListObjectsV2, &req.target(), e).await),
         };
         let encoded = resp.encoding_type == Some(EncodingType::Url);
         let dec = |s: String| if encoded { decode_key(&s) } else { s };
@@ -397,11 +399,7 @@ impl Clients {
             .await;
         let resp = match resp {
             Ok(r) => r,
-            Err(e) => {
-                return Err(self
-                    .fail(Operation::ListObjectVersions, &Target::bucket(&req.bucket), e)
-                    .await)
-            }
+            Err(e) => return Err(self.fail(Operation::ListObjectVersions, &req.target(), e).await),
         };
         let encoded = resp.encoding_type == Some(EncodingType::Url);
         let dec = |s: String| if encoded { decode_key(&s) } else { s };
@@ -458,7 +456,85 @@ impl Clients {
             Ok(r) => {
                 Ok(ObjectBody { body: r.body, content_length: r.content_length, etag: r.e_tag })
             }
+            Err(e) => {
+                let mut err =
+                    self.fail(Operation::GetObject, &Target::object(bucket, key), e).await;
+                if let Error::Denied(d) = &mut err {
+                    self.add_kms_hint(bucket, key, d).await;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// A GetObject refusal on an object encrypted with SSE-KMS is usually a missing
+    /// `kms:Decrypt` on its key: when HeadObject (which needs no KMS access) shows
+    /// `x-amz-server-side-encryption: aws:kms`, name that action and key ARN.
+    async fn add_kms_hint(&self, bucket: &str, key: &str, d: &mut diagnose::Denial) {
+        if d.action.starts_with("kms:") {
+            return;
+        }
+        let Ok(head) =
+            self.with_region(bucket, |s3| s3.head_object().bucket(bucket).key(key).send()).await
+        else {
+            return;
+        };
+        if head.server_side_encryption.as_ref().map(|s| s.as_str()) != Some("aws:kms") {
+            return;
+        }
+        let key_arn = head.ssekms_key_id.unwrap_or_else(|| "the object's KMS key".to_string());
+        diagnose::apply_kms(d, &key_arn);
+    }
+
+    /// HeadObject: size and ETag, or the refusal explained.
+    pub async fn head_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(i64, Option<String>), Error> {
+        match self.with_region(bucket, |s3| s3.head_object().bucket(bucket).key(key).send()).await {
+            Ok(h) => Ok((h.content_length.unwrap_or(0), h.e_tag)),
+            Err(e) => Err(self.fail(Operation::HeadObject, &Target::object(bucket, key), e).await),
+        }
+    }
+
+    /// GetObject of the first byte only (`Range: bytes=0-0`), for probes.
+    pub async fn get_first_byte(&self, bucket: &str, key: &str) -> Result<(), Error> {
+        let r = self
+            .with_region(bucket, |s3| {
+                s3.get_object().bucket(bucket).key(key).range("bytes=0-0").send()
+            })
+            .await;
+        match r {
+            Ok(_) => Ok(()),
             Err(e) => Err(self.fail(Operation::GetObject, &Target::object(bucket, key), e).await),
+        }
+    }
+
+    /// GetBucketLocation: the bucket's region (`us-east-1` for an empty constraint).
+    pub async fn bucket_location(&self, bucket: &str) -> Result<String, Error> {
+        match self.with_region(bucket, |s3| s3.get_bucket_location().bucket(bucket).send()).await {
+            Ok(l) => Ok(l
+                .location_constraint
+                .map(|c| c.as_str().to_string())
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "us-east-1".to_string())),
+            Err(e) => {
+                Err(self.fail(Operation::GetBucketLocation, &Target::bucket(bucket), e).await)
+            }
+        }
+    }
+
+    /// GetObjectTagging: the number of tags.
+    pub async fn object_tagging(&self, bucket: &str, key: &str) -> Result<usize, Error> {
+        match self
+            .with_region(bucket, |s3| s3.get_object_tagging().bucket(bucket).key(key).send())
+            .await
+        {
+            Ok(t) => Ok(t.tag_set.len()),
+            Err(e) => {
+                Err(self.fail(Operation::GetObjectTagging, &Target::object(bucket, key), e).await)
+            }
         }
     }
 }

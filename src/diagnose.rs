@@ -132,6 +132,8 @@ pub struct Target {
     pub version_id: Option<String>,
     /// For AssumeRole: the role ARN.
     pub role_arn: Option<String>,
+    /// The request carried `x-amz-request-payer: requester`.
+    pub requester_pays: bool,
 }
 
 impl Target {
@@ -340,6 +342,13 @@ pub fn explain(
         }
     };
     let mut notes = Vec::new();
+    if target.bucket.is_some() && !target.requester_pays && enhanced.action.is_none() {
+        notes.push(
+            "if the bucket is a Requester Pays bucket, S3 refuses requests that do not say \
+             --request-payer requester"
+                .to_string(),
+        );
+    }
     if matches!(op, Operation::GetObject | Operation::HeadObject) {
         if let Some(b) = &target.bucket {
             notes.push(format!(
@@ -360,6 +369,20 @@ pub fn explain(
         fix,
         notes,
     }
+}
+
+/// Rewrite a GetObject refusal of an SSE-KMS object: the missing permission is most likely
+/// `kms:Decrypt` on the object's key (Amazon S3 User Guide, "Using server-side encryption with
+/// AWS KMS keys": reading such an object needs kms:Decrypt on the key).
+pub fn apply_kms(d: &mut Denial, key_arn: &str) {
+    let s3_action = std::mem::replace(&mut d.action, "kms:Decrypt".to_string());
+    let s3_resource = std::mem::replace(&mut d.resource, key_arn.to_string());
+    d.fix = format!(
+        "allow kms:Decrypt on {key_arn} for this principal (its identity-based policy, and the \
+         key policy if the key is in another account); {s3_action} on {s3_resource} is needed too"
+    );
+    d.notes.retain(|n| !n.contains("403 instead of 404"));
+    d.notes.push("the object is encrypted with SSE-KMS (HeadObject shows aws:kms)".to_string());
 }
 
 impl fmt::Display for Denial {

@@ -16,6 +16,7 @@ pub mod diagnose;
 pub mod error;
 pub mod guard;
 pub mod output;
+pub mod policy;
 pub mod transfer;
 pub mod uri;
 

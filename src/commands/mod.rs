@@ -1,10 +1,12 @@
 //! One module per command. Each parses its own arguments first (usage errors come before any
 //! network call), then asks [`connect`] for clients.
 
+pub mod check;
 pub mod config;
 pub mod doctor;
 pub mod get;
 pub mod ls;
+pub mod policy;
 pub mod whoami;
 
 use crate::auth;
@@ -23,6 +25,8 @@ pub async fn run(command: Command, settings: Settings) -> Result<u8, Error> {
         Command::Whoami => whoami::run(&settings).await,
         Command::Config(args) => config::run(&args, &settings).await,
         Command::Doctor(args) => doctor::run(&args, &settings).await,
+        Command::Check(args) => check::run(&args, &settings).await,
+        Command::Policy(args) => policy::run(&args, &settings).await,
     }
 }
 
