@@ -312,3 +312,54 @@ async fn request_payer_header_is_sent() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.ends_with(" paid.txt\n"));
 }
+
+/// Real S3: GetObject of an SSE-KMS object without kms:Decrypt answers 403 AccessDenied, while
+/// HeadObject (no KMS needed) shows `aws:kms` and the key id: s3ro names kms:Decrypt on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_encrypted_object_denial_names_kms_decrypt() {
+    let server = MockServer::start().await;
+    let key_arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    Mock::given(method("GET"))
+        .and(path("/b/secret.bin"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("content-type", "application/xml")
+                .set_body_string(
+                    "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+                ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/b/secret.bin"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-amz-server-side-encryption", "aws:kms")
+                .insert_header("x-amz-server-side-encryption-aws-kms-key-id", key_arn)
+                .insert_header("content-length", "10"),
+        )
+        .mount(&server)
+        .await;
+    let r = s3ro(&server, &["get", "s3://b/secret.bin", "-"]).await;
+    assert_eq!(r.code, 254, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("kms:Decrypt on {key_arn}")), "{}", r.stderr);
+    assert!(r.stderr.contains("SSE-KMS"), "{}", r.stderr);
+}
+
+/// Real S3: a refused HeadObject is a bare 403 with no body, so no error code: s3ro still
+/// reports it as a denial of s3:GetObject.
+#[tokio::test(flavor = "multi_thread")]
+async fn head_403_without_body_is_a_denial() {
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path("/b/k"))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let r = s3ro(&server, &["check", "--json", "--key", "k", "s3://b/"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    let get =
+        v["probes"].as_array().unwrap().iter().find(|p| p["action"] == "s3:GetObject").unwrap();
+    assert_eq!(get["result"], "denied (implicit)", "{v}");
+}
