@@ -15,7 +15,13 @@ use crate::error::Error;
 /// role it switches to, never writes to S3, and when S3 or STS says AccessDenied it names the
 /// principal, the missing IAM action and the resource ARN.
 #[derive(Debug, Parser)]
-#[command(name = "s3ro", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "s3ro",
+    version = VERSION,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = TOP_EXAMPLES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -122,16 +128,26 @@ pub enum Command {
     #[command(after_help = GET_EXAMPLES)]
     Get(GetArgs),
     /// Write one object to stdout (`get s3://bucket/key -`).
+    #[command(after_help = CAT_EXAMPLES)]
     Cat(CatArgs),
     /// Show who s3ro is: sts:GetCallerIdentity and where the credentials came from.
+    #[command(after_help = WHOAMI_EXAMPLES)]
     Whoami,
     /// Show the credentials and region s3ro would use and where each came from (like
     /// `aws configure list`, plus the whole assume-role chain). Keys are masked.
+    #[command(after_help = CONFIG_EXAMPLES)]
     Config(ConfigArgs),
     /// Check the credential setup: long-term keys in plaintext, instance metadata and the
     /// attached role, the credentials s3ro would use, the principal, broken profiles. Exit 0
     /// when nothing is wrong, 1 otherwise.
+    #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Print shell completions (bash, zsh, fish) to stdout.
+    #[command(after_help = "Example:\n  s3ro completions bash > /etc/bash_completion.d/s3ro")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = "Example:\n  s3ro man > s3ro.1 && man -l s3ro.1")]
+    Man,
     /// Probe, with read requests only, which read permissions the principal has on
     /// s3://bucket[/prefix], and print the statements that would grant what is missing. Exit 0
     /// when ls and get on the target are allowed, 1 otherwise.
@@ -142,6 +158,34 @@ pub enum Command {
     #[command(after_help = POLICY_EXAMPLES)]
     Policy(PolicyArgs),
 }
+
+/// `s3ro --version`: the crate version and the git revision it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("S3RO_GIT_REV"), ")");
+
+const TOP_EXAMPLES: &str = "Examples:
+  On EC2 with an instance role:        s3ro ls s3://a10e-com-s3/
+  Switching role (~/.aws/config):      s3ro --profile reader get s3://a10e-com-s3/input/hello.txt
+  In a script, JSON and exit codes:    s3ro ls --recursive --json s3://a10e-com-s3/ || echo \"exit $?\"
+  What may I do here?                  s3ro check s3://a10e-com-s3/input/
+
+Exit codes: 0 ok, 1 no match / local file error, 252 usage, 253 credentials, 254 service
+error (AccessDenied is explained), 255 other, 130/129/143 interrupted.";
+
+const CAT_EXAMPLES: &str = "Examples:
+  With the instance role:              s3ro cat s3://a10e-com-s3/input/hello.txt
+  Through a switch-role profile:       s3ro --profile reader cat s3://a10e-com-s3/output/result.json | jq .";
+
+const WHOAMI_EXAMPLES: &str = "Examples:
+  Which role does this instance have?  s3ro --auth instance-role whoami
+  After switching role:                s3ro --profile reader whoami";
+
+const CONFIG_EXAMPLES: &str = "Examples:
+  Like `aws configure list`:           s3ro config
+  For a switch-role profile, as JSON:  s3ro --profile reader config --json";
+
+const DOCTOR_EXAMPLES: &str = "Examples:
+  Check this machine's setup:          s3ro doctor
+  In CI or a provisioning script:      s3ro doctor --json > doctor.json || echo 'fix me'";
 
 const LS_EXAMPLES: &str = "Examples:
   On EC2 with an instance role:        s3ro ls s3://a10e-com-s3/
@@ -253,6 +297,14 @@ pub struct PolicyArgs {
     pub reader_role: String,
 }
 
+/// Arguments of `s3ro completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
 /// Arguments of `s3ro doctor`.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -301,6 +353,24 @@ pub struct RoleRequest {
 pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254";
 
 impl Settings {
+    /// Settings for library use: `auth` with everything else from the environment, as the
+    /// binary would settle it without flags. Errors as [`Settings::from_global`].
+    pub fn new(auth: AuthMode) -> Result<Settings, Error> {
+        Settings::from_global(&GlobalArgs {
+            auth,
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            role_arn: None,
+            source_profile: None,
+            role_session_name: None,
+            external_id: None,
+            duration_seconds: None,
+            no_sign_request: false,
+            verbose: 0,
+        })
+    }
+
     /// Validate the global flags and settle them, reading the few environment variables s3ro
     /// itself interprets. Errors: [`Error::Usage`] for inconsistent flags.
     pub fn from_global(g: &GlobalArgs) -> Result<Settings, Error> {

@@ -26,6 +26,20 @@ pub async fn run(command: Command, settings: Settings) -> Result<u8, Error> {
         Command::Config(args) => config::run(&args, &settings).await,
         Command::Doctor(args) => doctor::run(&args, &settings).await,
         Command::Check(args) => check::run(&args, &settings).await,
+        Command::Completions(args) => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "s3ro", &mut out);
+            crate::output::print(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out).map_err(|e| Error::Other(e.to_string()))?;
+            crate::output::print(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
         Command::Policy(args) => policy::run(&args, &settings).await,
     }
 }
