@@ -151,12 +151,44 @@ def seed_fixtures(endpoint, region):
         backend.put_object(LISTING_BUCKET, key, body)
 
     backend.put_object(BLOBS_BUCKET, "128k.bin", bytes(range(256)) * 512)
+    seed_download_fixtures(s3)
 
     s3.put_bucket_versioning(Bucket=VERSIONS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     s3.put_object(Bucket=VERSIONS_BUCKET, Key="doc.txt", Body=b"version one")
     s3.put_object(Bucket=VERSIONS_BUCKET, Key="doc.txt", Body=b"version two!")
     s3.put_object(Bucket=VERSIONS_BUCKET, Key="gone.txt", Body=b"soon deleted")
     s3.delete_object(Bucket=VERSIONS_BUCKET, Key="gone.txt")
+
+
+def seed_download_fixtures(s3):
+    """Objects for `get` tests in s3ro-blobs (bodies are deterministic, see each comment)."""
+    import gzip
+
+    b = BLOBS_BUCKET
+    # 3 MiB of a repeating 251-byte pattern: ranged parts with --part-size 1.
+    s3.put_object(Bucket=b, Key="big/3m.bin", Body=bytes(i % 251 for i in range(3 * 1024 * 1024)))
+    # A multipart object (ETag "...-2"): 5 MiB of b"a" then 1 KiB of b"b".
+    up = s3.create_multipart_upload(Bucket=b, Key="mp/multi.bin")
+    parts = []
+    for n, body in ((1, b"a" * (5 * 1024 * 1024)), (2, b"b" * 1024)):
+        r = s3.upload_part(Bucket=b, Key="mp/multi.bin", PartNumber=n, UploadId=up["UploadId"], Body=body)
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    s3.complete_multipart_upload(
+        Bucket=b, Key="mp/multi.bin", UploadId=up["UploadId"], MultipartUpload={"Parts": parts}
+    )
+    # Stored gzip-encoded: must be saved byte for byte, never decompressed.
+    s3.put_object(Bucket=b, Key="gz/data.txt.gz", Body=gzip.compress(b"plain text\n" * 100),
+                  ContentEncoding="gzip", ContentType="text/plain")
+    s3.put_object(Bucket=b, Key="cold/glacier.bin", Body=b"frozen", StorageClass="GLACIER")
+    s3.put_object(Bucket=b, Key="cold/instant.bin", Body=b"instant", StorageClass="GLACIER_IR")
+    s3.put_object(Bucket=b, Key="zero/empty.txt", Body=b"")
+    for key in ("tree/a b.txt", "tree/plus+%.txt", "tree/sub/deep.txt", "tree/sub/"):
+        s3.put_object(Bucket=b, Key=key, Body=key.encode() if not key.endswith("/") else b"")
+    for key in ("trav/ok.txt", "trav/../../evil.txt", "trav//abs.txt", "trav/./dot.txt",
+                "trav/data-marker/"):
+        s3.put_object(Bucket=b, Key=key, Body=b"data" if key.endswith("/") else key.encode())
+    for key in ("clash/a", "clash/a/b", "clash/c"):
+        s3.put_object(Bucket=b, Key=key, Body=key.encode())
 
 
 def enforce_iam(endpoint):

@@ -240,11 +240,110 @@ pub enum RequestPayer {
 /// Arguments of `s3ro get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// s3://bucket/key of the object.
+    /// s3://bucket/key of the object (with --recursive: s3://bucket/prefix/).
     pub source: String,
     /// A file name, an existing directory (keeps the key's last component), or `-` for stdout.
-    /// Default: the current directory.
+    /// With --recursive: the directory the keys are mapped under. Default: the current
+    /// directory.
     pub dest: Option<PathBuf>,
+    /// Download every key under the prefix, mapped to paths under DEST relative to the prefix.
+    #[arg(long)]
+    pub recursive: bool,
+    /// With --recursive: download only keys matching this glob (relative to the prefix); with
+    /// --exclude, filters apply in the order given and the last match wins, as in aws.
+    #[arg(long, value_name = "GLOB", requires = "recursive")]
+    pub include: Vec<String>,
+    /// With --recursive: skip keys matching this glob (relative to the prefix).
+    #[arg(long, value_name = "GLOB", requires = "recursive")]
+    pub exclude: Vec<String>,
+    /// The filters in command-line order (filled in by [`parse`]).
+    #[arg(skip)]
+    pub filters: Vec<Filter>,
+    /// Print what would be downloaded and do nothing.
+    #[arg(long)]
+    pub dryrun: bool,
+    /// Skip files that already exist (by default they are replaced, atomically).
+    #[arg(long)]
+    pub no_clobber: bool,
+    /// Objects downloaded at once (1–256).
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Byte-range size for large objects, in MiB (1–5120).
+    #[arg(long, value_name = "MiB", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(1..=5120))]
+    pub part_size: u64,
+    /// Objects larger than this many MiB are fetched in parallel byte ranges.
+    #[arg(long, value_name = "MiB", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=1048576))]
+    pub multipart_threshold: u64,
+    /// No progress bars and no summary line (bars are shown only when stderr is a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// No progress bars (the summary line stays).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// One JSON object per object on stdout: {"key","path","status","bytes","error"}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub object: ObjectOpts,
+}
+
+/// Options of the GetObject request.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ObjectOpts {
+    /// Download this version of the object.
+    #[arg(long, value_name = "ID")]
+    pub version_id: Option<String>,
+    /// Download only this byte range, e.g. bytes=0-1023.
+    #[arg(long, value_name = "bytes=A-B", value_parser = parse_range)]
+    pub range: Option<String>,
+    /// Confirm that the requester pays for a Requester Pays bucket.
+    #[arg(long, value_enum, value_name = "requester")]
+    pub request_payer: Option<RequestPayer>,
+}
+
+/// An `--include` or `--exclude` filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    Include(String),
+    Exclude(String),
+}
+
+fn parse_range(s: &str) -> Result<String, String> {
+    let ok = s.strip_prefix("bytes=").and_then(|r| r.split_once('-')).is_some_and(|(a, b)| {
+        (a.is_empty() || a.parse::<u64>().is_ok())
+            && (b.is_empty() || b.parse::<u64>().is_ok())
+            && !(a.is_empty() && b.is_empty())
+            && (a.is_empty() || b.is_empty() || a.parse::<u64>().ok() <= b.parse::<u64>().ok())
+    });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("expected bytes=START-END, bytes=START- or bytes=-SUFFIX".to_string())
+    }
+}
+
+/// Parse the command line like `Cli::try_parse`, and also record the order of `--include` and
+/// `--exclude` (it matters: the last matching filter wins).
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Get(args), Some(("get", sub))) = (&mut cli.command, matches.subcommand()) {
+        let mut filters: Vec<(usize, Filter)> = Vec::new();
+        for (id, make) in
+            [("include", Filter::Include as fn(String) -> Filter), ("exclude", Filter::Exclude)]
+        {
+            if let (Some(idx), Some(vals)) = (sub.indices_of(id), sub.get_many::<String>(id)) {
+                filters.extend(idx.zip(vals).map(|(i, v)| (i, make(v.clone()))));
+            }
+        }
+        filters.sort_by_key(|(i, _)| *i);
+        args.filters = filters.into_iter().map(|(_, f)| f).collect();
+    }
+    Ok(cli)
 }
 
 /// Arguments of `s3ro config`.
@@ -318,6 +417,8 @@ pub struct DoctorArgs {
 pub struct CatArgs {
     /// s3://bucket/key of the object.
     pub source: String,
+    #[command(flatten)]
+    pub object: ObjectOpts,
 }
 
 /// The settled plan every command receives: decisions made once, up front.

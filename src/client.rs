@@ -90,9 +90,27 @@ pub struct VersionPage {
 #[derive(Debug)]
 pub struct ObjectBody {
     pub body: ByteStream,
-    /// `Content-Length` in bytes, when sent.
+    /// `Content-Length` in bytes, when sent (the range's length for a ranged GET).
     pub content_length: Option<i64>,
     pub etag: Option<String>,
+    /// The whole object's size: from `Content-Range` (`bytes A-B/TOTAL`) or, without a range,
+    /// `Content-Length`.
+    pub total_size: Option<u64>,
+    /// `x-amz-server-side-encryption` (`AES256`, `aws:kms`, …).
+    pub sse: Option<String>,
+    /// `Content-Encoding` as stored (s3ro never decodes it).
+    pub content_encoding: Option<String>,
+}
+
+/// Options of one GetObject.
+#[derive(Debug, Clone, Default)]
+pub struct GetOptions {
+    pub version_id: Option<String>,
+    /// `Range` header value, e.g. `bytes=0-1023`.
+    pub range: Option<String>,
+    /// `If-Match`: fail (412) if the object's ETag changed, so parts never mix versions.
+    pub if_match: Option<String>,
+    pub requester_pays: bool,
 }
 
 /// The caller's identity from `sts:GetCallerIdentity`.
@@ -450,15 +468,65 @@ impl Clients {
 
     /// GetObject: the body as a stream. Errors go through [`Clients::fail`].
     pub async fn get_object(&self, bucket: &str, key: &str) -> Result<ObjectBody, Error> {
-        let resp =
-            self.with_region(bucket, |s3| s3.get_object().bucket(bucket).key(key).send()).await;
+        self.get_object_with(bucket, key, &GetOptions::default()).await
+    }
+
+    /// GetObject with a version, range, `If-Match` or requester-pays. An archived object
+    /// (S3 answers InvalidObjectState) is [`Error::Skipped`]; a changed object under `If-Match`
+    /// (412) is [`Error::Service`].
+    pub async fn get_object_with(
+        &self,
+        bucket: &str,
+        key: &str,
+        o: &GetOptions,
+    ) -> Result<ObjectBody, Error> {
+        let resp = self
+            .with_region(bucket, |s3| {
+                s3.get_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .set_version_id(o.version_id.clone())
+                    .set_range(o.range.clone())
+                    .set_if_match(o.if_match.clone())
+                    .set_request_payer(o.requester_pays.then_some(RequestPayer::Requester))
+                    .send()
+            })
+            .await;
         match resp {
             Ok(r) => {
-                Ok(ObjectBody { body: r.body, content_length: r.content_length, etag: r.e_tag })
+                let total_size = match (&r.content_range, o.range.is_some()) {
+                    (Some(cr), _) => cr.rsplit('/').next().and_then(|t| t.parse().ok()),
+                    (None, false) => r.content_length.map(|l| l as u64),
+                    (None, true) => None,
+                };
+                Ok(ObjectBody {
+                    body: r.body,
+                    content_length: r.content_length,
+                    etag: r.e_tag,
+                    total_size,
+                    sse: r.server_side_encryption.map(|s| s.as_str().to_string()),
+                    content_encoding: r.content_encoding,
+                })
             }
             Err(e) => {
-                let mut err =
-                    self.fail(Operation::GetObject, &Target::object(bucket, key), e).await;
+                let code = e.code().map(str::to_string);
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                if code.as_deref() == Some("InvalidObjectState") {
+                    return Err(Error::Skipped(format!(
+                        "archived: restore first (s3://{bucket}/{key} is in an archive storage \
+                         class and has not been restored)"
+                    )));
+                }
+                if status == Some(412) && o.if_match.is_some() {
+                    return Err(Error::TransferFailed(format!(
+                        "s3://{bucket}/{key} changed during the download (its ETag no longer \
+                         matches); nothing was saved"
+                    )));
+                }
+                let mut target = Target::object(bucket, key);
+                target.version_id = o.version_id.clone();
+                target.requester_pays = o.requester_pays;
+                let mut err = self.fail(Operation::GetObject, &target, e).await;
                 if let Error::Denied(d) = &mut err {
                     self.add_kms_hint(bucket, key, d).await;
                 }

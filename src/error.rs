@@ -5,7 +5,8 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0    | success (also: output pipe closed by the reader, e.g. `s3ro ls … \| head`) |
-//! | 1    | `ls`: a prefix was given and nothing matched; `get`: a transfer failed (local I/O) |
+//! | 1    | `ls`: a prefix was given and nothing matched; `get`: a transfer failed |
+//! | 2    | `get`: some objects were skipped (archived, unsafe path, file/folder clash) |
 //! | 130  | interrupted by SIGINT (129 SIGHUP, 143 SIGTERM); no partial file is left |
 //! | 252  | usage error: bad flag or argument, malformed `s3://` URI |
 //! | 253  | credentials or configuration error: no credentials, IMDS unreachable, bad profile |
@@ -30,6 +31,14 @@ pub enum Error {
     /// S3 or STS answered with another error, e.g. NoSuchBucket (exit 254).
     #[error("{0}")]
     Service(String),
+    /// An object was skipped on purpose: archived, unsafe local path, file/folder clash
+    /// (exit 2, as `aws s3 cp` for skipped files).
+    #[error("{0}")]
+    Skipped(String),
+    /// A download failed after its retries (truncated or corrupt body, object changed); nothing
+    /// was saved (exit 1, as `aws s3 cp` for a failed transfer).
+    #[error("{0}")]
+    TransferFailed(String),
     /// A local file could not be written or read (exit 1).
     #[error("{0}")]
     Local(String),
@@ -54,7 +63,8 @@ impl Error {
             Error::Usage(_) => 252,
             Error::Credentials(_) => 253,
             Error::Denied(_) | Error::Service(_) => 254,
-            Error::Local(_) | Error::NoMatch => 1,
+            Error::Local(_) | Error::NoMatch | Error::TransferFailed(_) => 1,
+            Error::Skipped(_) => 2,
             Error::BrokenPipe => 0,
             Error::Interrupted(sig) => (128 + sig) as u8,
             Error::Other(_) => 255,

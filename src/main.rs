@@ -2,10 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match s3ro::cli::Cli::try_parse() {
+    let cli = match s3ro::cli::parse() {
         Ok(c) => c,
         Err(e) => {
             let code = match e.kind() {

@@ -7,7 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::primitives::ByteStream;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use futures_util::{StreamExt, TryStreamExt};
+use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
 use crate::error::Error;
 
@@ -135,6 +136,29 @@ impl PreparedFile {
         self.created_dirs.clear();
         Ok(written)
     }
+
+    /// A new, independent handle on the temporary file (its own file offset), for parts written
+    /// concurrently.
+    fn handle(&self) -> Result<tokio::fs::File, Error> {
+        let tmp = self.tmp.as_ref().expect("prepared");
+        let f = tmp.reopen().map_err(|e| local("cannot write", &self.dest, &e))?;
+        Ok(tokio::fs::File::from_std(f))
+    }
+
+    /// Empty the temporary file (before a retry).
+    async fn truncate(&self) -> Result<(), Error> {
+        self.handle()?.set_len(0).await.map_err(|e| local("cannot write", &self.dest, &e))
+    }
+
+    /// Sync and rename the temporary file over the destination.
+    async fn persist(mut self) -> Result<(), Error> {
+        let f = self.handle()?;
+        f.sync_all().await.map_err(|e| local("cannot write", &self.dest, &e))?;
+        let tmp = self.tmp.take().expect("prepared");
+        tmp.persist(&self.dest).map_err(|e| local("cannot save", &self.dest, &e.error))?;
+        self.created_dirs.clear();
+        Ok(())
+    }
 }
 
 impl Drop for PreparedFile {
@@ -250,6 +274,16 @@ mod tests {
     }
 
     #[test]
+    fn local_paths_stay_inside() {
+        let d = Path::new("/dst");
+        assert_eq!(local_path(d, "in/", "in/a b/c.txt").unwrap(), Path::new("/dst/a b/c.txt"));
+        assert_eq!(local_path(d, "", "x").unwrap(), Path::new("/dst/x"));
+        for bad in ["in/../x", "in/a/../../x", "in//abs", "in/./x", "in/a//b", "in/"] {
+            assert!(local_path(d, "in/", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn prepared_file_cleans_up_what_it_created() {
         let d = tempfile::tempdir().unwrap();
         let dest = d.path().join("new/sub/file.txt");
@@ -291,4 +325,230 @@ mod tests {
         assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o640);
         assert_eq!(std::fs::read(&dest).unwrap(), b"cd");
     }
+}
+
+/// How large objects are fetched: in `part_size` byte ranges, `part_concurrency` at a time,
+/// once an object is larger than `threshold`. Memory stays bounded by the number of parts in
+/// flight (each is streamed, never buffered whole), whatever the object's size.
+#[derive(Debug, Clone, Copy)]
+pub struct PartPlan {
+    pub threshold: u64,
+    pub part_size: u64,
+    pub part_concurrency: usize,
+}
+
+impl Default for PartPlan {
+    fn default() -> Self {
+        PartPlan { threshold: 16 * 1024 * 1024, part_size: 8 * 1024 * 1024, part_concurrency: 8 }
+    }
+}
+
+/// Attempts per object for failures while reading a body (connection reset, truncated body);
+/// the SDK itself retries 5xx and throttling answers before the body starts.
+const BODY_ATTEMPTS: u32 = 3;
+
+/// Download one object into `file` and rename it into place.
+///
+/// A plain GET starts the download; if the object is larger than `plan.threshold`, that first
+/// response fills the first part and the other parts are fetched as byte ranges pinned to the
+/// first response's ETag (`If-Match`), written at their offsets. The byte count is checked
+/// against the object size, and for a single-part object not encrypted with SSE-KMS the MD5 of
+/// the bytes against the ETag. Failures while reading a body are retried (3 attempts).
+///
+/// Returns the bytes written. Errors: as [`crate::client::Clients::get_object_with`], plus
+/// [`Error::Other`] for a body that stays short or corrupt, [`Error::Local`] for the file.
+pub async fn download(
+    clients: &crate::client::Clients,
+    bucket: &str,
+    key: &str,
+    opts: &crate::client::GetOptions,
+    file: PreparedFile,
+    plan: PartPlan,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<u64, Error> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match download_once(clients, bucket, key, opts, &file, plan, progress).await {
+            Ok(n) => {
+                file.persist().await?;
+                return Ok(n);
+            }
+            Err(Retry::Transient(msg)) if attempt < BODY_ATTEMPTS => {
+                tracing::info!(key, attempt, error = %msg, "download interrupted; retrying");
+                if let Some(p) = progress {
+                    p.set_position(0);
+                }
+                file.truncate().await?;
+                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
+                    .await;
+            }
+            Err(Retry::Transient(msg)) => {
+                return Err(Error::TransferFailed(format!(
+                    "download of s3://{bucket}/{key} failed after {attempt} attempts: {msg}; \
+                     nothing was saved"
+                )))
+            }
+            Err(Retry::Final(e)) => return Err(e),
+        }
+    }
+}
+
+enum Retry {
+    Transient(String),
+    Final(Error),
+}
+
+async fn download_once(
+    clients: &crate::client::Clients,
+    bucket: &str,
+    key: &str,
+    opts: &crate::client::GetOptions,
+    file: &PreparedFile,
+    plan: PartPlan,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<u64, Retry> {
+    let first = clients.get_object_with(bucket, key, opts).await.map_err(Retry::Final)?;
+    let expected = first.content_length.map(|l| l as u64);
+    let ranged = opts.range.is_none()
+        && opts.version_id.is_none()
+        && expected.is_some_and(|n| n > plan.threshold && n > plan.part_size);
+    let md5_wanted = opts.range.is_none()
+        && first.sse.as_deref() != Some("aws:kms")
+        && first
+            .etag
+            .as_deref()
+            .map(|e| e.trim_matches('"'))
+            .is_some_and(|e| e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !ranged {
+        let mut w = file.handle().map_err(Retry::Final)?;
+        let mut md5 = md5_wanted.then(<md5::Md5 as md5::Digest>::new);
+        let written =
+            stream_into(first.body, &mut w, None, &file.dest, progress, md5.as_mut()).await?;
+        w.flush().await.map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
+        if let Some(n) = expected {
+            if written != n {
+                return Err(Retry::Transient(format!("body ended after {written} of {n} bytes")));
+            }
+        }
+        if let (Some(h), Some(etag)) = (md5, first.etag.as_deref()) {
+            let got: String = md5::Digest::finalize(h).iter().map(|b| format!("{b:02x}")).collect();
+            if got != etag.trim_matches('"').to_ascii_lowercase() {
+                return Err(Retry::Transient(format!("MD5 {got} does not match the ETag {etag}")));
+            }
+        }
+        return Ok(written);
+    }
+
+    let total = expected.expect("ranged only with a known size");
+    let etag = first.etag.clone();
+    let parts: Vec<(u64, u64)> = (0..total)
+        .step_by(plan.part_size as usize)
+        .map(|start| (start, (start + plan.part_size).min(total) - 1))
+        .collect();
+    let first_part_len = parts[0].1 + 1;
+    // Part 0 comes from the first response; the others are ranged GETs pinned to its ETag.
+    let part0 = async {
+        let mut w = file.handle().map_err(Retry::Final)?;
+        let n = stream_into(first.body, &mut w, Some(first_part_len), &file.dest, progress, None)
+            .await?;
+        w.flush().await.map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
+        if n != first_part_len {
+            return Err(Retry::Transient(format!(
+                "first part ended after {n} of {first_part_len} bytes"
+            )));
+        }
+        Ok(n)
+    };
+    let rest = futures_util::stream::iter(parts[1..].iter().copied())
+        .map(|(start, end)| {
+            let etag = etag.clone();
+            async move {
+                let part_opts = crate::client::GetOptions {
+                    range: Some(format!("bytes={start}-{end}")),
+                    if_match: etag,
+                    ..opts.clone()
+                };
+                let body =
+                    clients.get_object_with(bucket, key, &part_opts).await.map_err(Retry::Final)?;
+                let mut w = file.handle().map_err(Retry::Final)?;
+                w.seek(std::io::SeekFrom::Start(start))
+                    .await
+                    .map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
+                let want = end - start + 1;
+                let n =
+                    stream_into(body.body, &mut w, Some(want), &file.dest, progress, None).await?;
+                w.flush().await.map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
+                if n != want {
+                    return Err(Retry::Transient(format!(
+                        "part at {start} ended after {n} of {want} bytes"
+                    )));
+                }
+                Ok(n)
+            }
+        })
+        .buffer_unordered(plan.part_concurrency.max(1))
+        .try_fold(0u64, |acc, n| async move { Ok(acc + n) });
+    let (a, b) = tokio::try_join!(part0, rest)?;
+    Ok(a + b)
+}
+
+/// Copy at most `limit` bytes of `body` into `w`, feeding `md5` and `progress`.
+async fn stream_into(
+    mut body: ByteStream,
+    w: &mut tokio::fs::File,
+    limit: Option<u64>,
+    dest: &Path,
+    progress: Option<&indicatif::ProgressBar>,
+    mut md5: Option<&mut md5::Md5>,
+) -> Result<u64, Retry> {
+    let mut written = 0u64;
+    while let Some(chunk) = body.try_next().await.map_err(|e| Retry::Transient(e.to_string()))? {
+        let take = match limit {
+            Some(l) => chunk.len().min((l - written) as usize),
+            None => chunk.len(),
+        };
+        let bytes = &chunk[..take];
+        w.write_all(bytes).await.map_err(|e| Retry::Final(write_error(&e, dest)))?;
+        if let Some(h) = md5.as_deref_mut() {
+            md5::Digest::update(h, bytes);
+        }
+        if let Some(p) = progress {
+            p.inc(take as u64);
+        }
+        written += take as u64;
+        if limit.is_some_and(|l| written >= l) {
+            break;
+        }
+    }
+    Ok(written)
+}
+
+/// Where a key lands under `dir` in a recursive download: the key relative to `base` (the
+/// listed prefix up to its last `/`). Refused (the message says why) when that would leave
+/// `dir` or is not a clean relative path: a leading `/` (a `//` in the key), `..` or `.`
+/// components, empty components, or a NUL byte.
+pub fn local_path(dir: &Path, base: &str, key: &str) -> Result<PathBuf, String> {
+    let rel = key.strip_prefix(base).ok_or_else(|| format!("{key:?} is not under {base:?}"))?;
+    if rel.is_empty() {
+        return Err("the key has no name below the prefix".to_string());
+    }
+    if rel.starts_with('/') {
+        return Err(format!("{key:?} would be an absolute path (it has // after the prefix)"));
+    }
+    if rel.contains('\0') {
+        return Err(format!("{key:?} contains a NUL byte"));
+    }
+    let mut path = dir.to_path_buf();
+    for comp in rel.split('/') {
+        match comp {
+            ".." => {
+                return Err(format!("{key:?} has a '..' component and would leave the destination"))
+            }
+            "." => return Err(format!("{key:?} has a '.' component")),
+            "" => return Err(format!("{key:?} has an empty path component ('//')")),
+            c => path.push(c),
+        }
+    }
+    Ok(path)
 }

@@ -363,3 +363,125 @@ async fn head_403_without_body_is_a_denial() {
         v["probes"].as_array().unwrap().iter().find(|p| p["action"] == "s3:GetObject").unwrap();
     assert_eq!(get["result"], "denied (implicit)", "{v}");
 }
+
+/// A server that answers every GET with `Content-Length: 100` and only 50 bytes, then closes:
+/// what a connection cut mid-body looks like to s3ro.
+fn truncating_server() -> String {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in l.incoming().take(20) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nETag: \"0123456789abcdef0123456789abcdef\"\r\nConnection: close\r\n\r\n");
+            let _ = s.write_all(&[b'x'; 50]);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Real S3 connections can drop mid-body: s3ro retries, then fails the transfer (exit 1)
+/// without creating the file or touching an existing one.
+#[tokio::test(flavor = "multi_thread")]
+async fn truncated_body_leaves_nothing_and_keeps_the_old_file() {
+    let endpoint = truncating_server();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("obj.bin");
+    std::fs::write(&dest, b"previous").unwrap();
+    let out = tokio::task::spawn_blocking({
+        let dest = dest.clone();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_s3ro"))
+                .env_clear()
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+                .env("AWS_SECRET_ACCESS_KEY", "secret")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL", endpoint)
+                .args(["get", "s3://b/obj.bin"])
+                .arg(&dest)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("nothing was saved"), "{err}");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"previous");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temporary file left");
+}
+
+/// Real S3 throttles with 503 SlowDown: retried with backoff, then the download succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_down_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/b/k.txt"))
+        .respond_with(ResponseTemplate::new(503).insert_header("content-type", "application/xml").set_body_string(
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/b/k.txt"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"fine".to_vec()))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let r = s3ro(&server, &["cat", "s3://b/k.txt"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "fine");
+}
+
+/// An object overwritten while its parts download: the ranged GETs carry If-Match with the
+/// first response's ETag, S3 answers 412, and s3ro fails the transfer instead of mixing
+/// versions.
+#[tokio::test(flavor = "multi_thread")]
+async fn object_changing_between_parts_fails_cleanly() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/b/big.bin"))
+        .and(wiremock::matchers::header_exists("range"))
+        .and(wiremock::matchers::header("if-match", "\"v1\""))
+        .respond_with(ResponseTemplate::new(412).insert_header("content-type", "application/xml").set_body_string(
+            "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/b/big.bin"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"v1\"")
+                .set_body_bytes(vec![1u8; 3 * 1024 * 1024]),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("big.bin");
+    let r = s3ro(
+        &server,
+        &[
+            "get",
+            "--part-size",
+            "1",
+            "--multipart-threshold",
+            "1",
+            "s3://b/big.bin",
+            dest.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("changed during the download"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing saved");
+}

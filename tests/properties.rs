@@ -23,6 +23,14 @@ fn bucket() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    // Failures found are kept in tests/properties.proptest-regressions and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/properties.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn uri_parser_never_panics(s in any::<String>()) {
         let _ = S3Uri::parse(&s);
@@ -55,6 +63,20 @@ proptest! {
             prop_assert_eq!(p.parent().unwrap(), dir.as_path());
             prop_assert!(p.file_name().is_some());
             prop_assert!(!name.is_empty() && name != "." && name != "..");
+        }
+    }
+
+    #[test]
+    fn recursive_key_mapping_never_leaves_the_directory(
+        base in prop::sample::select(vec!["", "in/", "a/b/"]),
+        rest in "[a-z./ ]{0,12}(/[a-z./]{0,6}){0,4}",
+    ) {
+        let dir = std::path::Path::new("/dest/dir");
+        let key = format!("{base}{rest}");
+        if let Ok(p) = s3ro::transfer::local_path(dir, base, &key) {
+            prop_assert!(p.starts_with(dir));
+            prop_assert!(p.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::RootDir)));
+            prop_assert!(p != dir);
         }
     }
 

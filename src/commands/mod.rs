@@ -18,10 +18,8 @@ use crate::error::Error;
 pub async fn run(command: Command, settings: Settings) -> Result<u8, Error> {
     match command {
         Command::Ls(args) => ls::run(&args, &settings).await,
-        Command::Get(args) => get::run(&args.source, args.dest.as_deref(), &settings).await,
-        Command::Cat(args) => {
-            get::run(&args.source, Some(std::path::Path::new("-")), &settings).await
-        }
+        Command::Get(args) => get::run(&args, &settings).await,
+        Command::Cat(args) => get::cat(&args, &settings).await,
         Command::Whoami => whoami::run(&settings).await,
         Command::Config(args) => config::run(&args, &settings).await,
         Command::Doctor(args) => doctor::run(&args, &settings).await,
