@@ -527,20 +527,10 @@ fn credentials_error_text(e: &CredentialsError) -> String {
         }
         src = s.source();
     }
-    let mut out = match std::error::Error::source(e) {
-        Some(s) => s.to_string(),
+    match std::error::Error::source(e) {
+        Some(s) => crate::client::error_chain(s),
         None => e.to_string(),
-    };
-    let mut src = std::error::Error::source(e).and_then(|s| s.source());
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        src = s.source();
     }
-    out
 }
 
 #[derive(Debug)]

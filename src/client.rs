@@ -370,14 +370,8 @@ impl Clients {
             Ok(r) => r,
             Err(e) => return Err(self.fail(Operation::ListObjectsV2, &req.target(), e).await),
         };
-        let encoded = resp.encoding_type == Some(EncodingType::Url);
-        let dec = |s: String| if encoded { decode_key(&s) } else { s };
-        let prefixes = resp
-            .common_prefixes
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.prefix.map(dec))
-            .collect();
+        let dec = decoder(resp.encoding_type.as_ref());
+        let prefixes = common_prefixes(resp.common_prefixes, &dec);
         let objects = resp
             .contents
             .unwrap_or_default()
@@ -419,14 +413,8 @@ impl Clients {
             Ok(r) => r,
             Err(e) => return Err(self.fail(Operation::ListObjectVersions, &req.target(), e).await),
         };
-        let encoded = resp.encoding_type == Some(EncodingType::Url);
-        let dec = |s: String| if encoded { decode_key(&s) } else { s };
-        let prefixes = resp
-            .common_prefixes
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.prefix.map(dec))
-            .collect();
+        let dec = decoder(resp.encoding_type.as_ref());
+        let prefixes = common_prefixes(resp.common_prefixes, &dec);
         let mut versions: Vec<VersionItem> = resp
             .versions
             .unwrap_or_default()
@@ -642,6 +630,19 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     // Some errors span lines (file name, then the problem): keep s3ro's one-line messages.
     out.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// The key decoder for a listing answer: [`decode_key`] when S3 says it URL-encoded the keys.
+fn decoder(encoding: Option<&EncodingType>) -> impl Fn(String) -> String {
+    let encoded = encoding == Some(&EncodingType::Url);
+    move |s: String| if encoded { decode_key(&s) } else { s }
+}
+
+fn common_prefixes(
+    cp: Option<Vec<aws_sdk_s3::types::CommonPrefix>>,
+    dec: &impl Fn(String) -> String,
+) -> Vec<String> {
+    cp.unwrap_or_default().into_iter().filter_map(|p| p.prefix.map(dec)).collect()
 }
 
 /// Decode a key as S3 encodes it with `EncodingType=url`: form encoding (`+` is a space,

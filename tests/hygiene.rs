@@ -71,6 +71,18 @@ async fn double() -> MockServer {
     s
 }
 
+/// A home directory with an empty config file and profile `p` holding known static keys.
+fn home_with_profile() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config"), "").unwrap();
+    std::fs::write(
+        home.path().join("credentials"),
+        format!("[p]\naws_access_key_id = {PROFILE_AKID}\naws_secret_access_key = {PROFILE_SECRET}\n"),
+    )
+    .unwrap();
+    home
+}
+
 fn run(server: &impl Uri, home: &std::path::Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_s3ro"))
         .env_clear()
