@@ -77,7 +77,9 @@ fn home_with_profile() -> tempfile::TempDir {
     std::fs::write(home.path().join("config"), "").unwrap();
     std::fs::write(
         home.path().join("credentials"),
-        format!("[p]\naws_access_key_id = {PROFILE_AKID}\naws_secret_access_key = {PROFILE_SECRET}\n"),
+        format!(
+            "[p]\naws_access_key_id = {PROFILE_AKID}\naws_secret_access_key = {PROFILE_SECRET}\n"
+        ),
     )
     .unwrap();
     home
@@ -157,15 +159,7 @@ fn command_matrix() -> Vec<Vec<&'static str>> {
 #[tokio::test(flavor = "multi_thread")]
 async fn only_reads_reach_s3_and_only_assume_role_or_get_caller_identity_reach_sts() {
     let server = double().await;
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("config"), "").unwrap();
-    std::fs::write(
-        home.path().join("credentials"),
-        format!(
-            "[p]\naws_access_key_id = {PROFILE_AKID}\naws_secret_access_key = {PROFILE_SECRET}\n"
-        ),
-    )
-    .unwrap();
+    let home = home_with_profile();
     let h = home.path().to_path_buf();
     let srv_uri = server.uri();
     let ran = tokio::task::spawn_blocking(move || {
@@ -217,15 +211,7 @@ impl Uri for MockServer {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_ever_appears_in_any_output() {
     let server = double().await;
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("config"), "").unwrap();
-    std::fs::write(
-        home.path().join("credentials"),
-        format!(
-            "[p]\naws_access_key_id = {PROFILE_AKID}\naws_secret_access_key = {PROFILE_SECRET}\n"
-        ),
-    )
-    .unwrap();
+    let home = home_with_profile();
     let h = home.path().to_path_buf();
     let uri = server.uri();
     let outputs = tokio::task::spawn_blocking(move || {
