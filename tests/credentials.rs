@@ -244,3 +244,44 @@ fn doctor_flags_plaintext_keys_and_broken_profiles() {
     assert_eq!(env.code, 1);
     assert!(env.stdout().contains("AWS_ACCESS_KEY_ID=****************4321"), "{}", env.stdout());
 }
+
+/// On a terminal, `mfa_serial` asks for the code and passes it to sts:AssumeRole (tmux gives
+/// s3ro a real terminal; moto accepts any 6-digit code).
+#[test]
+fn mfa_code_is_asked_for_on_a_terminal() {
+    let w = World::new(Some(SWITCH));
+    w.config("[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/S3ReadOnlyRole\ncredential_source = Ec2InstanceMetadata\nmfa_serial = arn:aws:iam::123456789012:mfa/operator\n");
+    let session = format!("s3ro-mfa-{}", std::process::id());
+    let out = w.home().join("whoami.out");
+    let cmd = format!(
+        "env AWS_CONFIG_FILE={} AWS_SHARED_CREDENTIALS_FILE={} AWS_ENDPOINT_URL={} AWS_EC2_METADATA_SERVICE_ENDPOINT={} {} --profile mfa whoami > {} 2>&1; sleep 30",
+        w.home().join("config").display(),
+        w.home().join("credentials").display(),
+        w.moto.endpoint,
+        w.imds.endpoint,
+        env!("CARGO_BIN_EXE_s3ro"),
+        out.display()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux").args(args).output().expect("tmux is installed")
+    };
+    assert!(tmux(&["new-session", "-d", "-s", &session, "-x", "120", "-y", "10", &cmd])
+        .status
+        .success());
+    let wait_for = |needle: &str| {
+        for _ in 0..100 {
+            if std::fs::read_to_string(&out).is_ok_and(|t| t.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
+    let prompted = wait_for("Enter MFA code for arn:aws:iam::123456789012:mfa/operator");
+    tmux(&["send-keys", "-t", &session, "123456", "Enter"]);
+    let answered = wait_for("assumed-role/S3ReadOnlyRole/");
+    tmux(&["kill-session", "-t", &session]);
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(prompted, "no prompt: {text}");
+    assert!(answered, "no identity after the code: {text}");
+}
