@@ -270,7 +270,7 @@ pub struct GetArgs {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
     /// Byte-range size for large objects, in MiB (1–5120).
-    #[arg(long, value_name = "MiB", default_value_t = 8,
+    #[arg(long, value_name = "MiB", default_value_t = 16,
           value_parser = clap::value_parser!(u64).range(1..=5120))]
     pub part_size: u64,
     /// Objects larger than this many MiB are fetched in parallel byte ranges.

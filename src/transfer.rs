@@ -339,7 +339,7 @@ pub struct PartPlan {
 
 impl Default for PartPlan {
     fn default() -> Self {
-        PartPlan { threshold: 16 * 1024 * 1024, part_size: 8 * 1024 * 1024, part_concurrency: 8 }
+        PartPlan { threshold: 16 * 1024 * 1024, part_size: 16 * 1024 * 1024, part_concurrency: 8 }
     }
 }
 
