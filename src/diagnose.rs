@@ -342,13 +342,6 @@ pub fn explain(
         }
     };
     let mut notes = Vec::new();
-    if target.bucket.is_some() && !target.requester_pays && enhanced.action.is_none() {
-        notes.push(
-            "if the bucket is a Requester Pays bucket, S3 refuses requests that do not say \
-             --request-payer requester"
-                .to_string(),
-        );
-    }
     if matches!(op, Operation::GetObject | Operation::HeadObject) {
         if let Some(b) = &target.bucket {
             notes.push(format!(
@@ -356,6 +349,13 @@ pub fn explain(
                  instead of 404 for a key that does not exist, so the key may also be missing"
             ));
         }
+    }
+    if target.bucket.is_some() && !target.requester_pays && enhanced.action.is_none() {
+        notes.push(
+            "if the bucket is a Requester Pays bucket, S3 refuses requests that do not say \
+             --request-payer requester"
+                .to_string(),
+        );
     }
     Denial {
         operation: op,
