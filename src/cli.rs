@@ -277,6 +277,10 @@ pub struct GetArgs {
     #[arg(long, value_name = "MiB", default_value_t = 16,
           value_parser = clap::value_parser!(u64).range(1..=1048576))]
     pub multipart_threshold: u64,
+    /// fsync each file before renaming it into place, so it survives a power loss (the rename
+    /// alone already guarantees no partial file under the final name).
+    #[arg(long)]
+    pub fsync: bool,
     /// No progress bars and no summary line (bars are shown only when stderr is a terminal).
     #[arg(long, short)]
     pub quiet: bool,

@@ -150,10 +150,12 @@ impl PreparedFile {
         self.handle()?.set_len(0).await.map_err(|e| local("cannot write", &self.dest, &e))
     }
 
-    /// Sync and rename the temporary file over the destination.
-    async fn persist(mut self) -> Result<(), Error> {
-        let f = self.handle()?;
-        f.sync_all().await.map_err(|e| local("cannot write", &self.dest, &e))?;
+    /// Rename the temporary file over the destination (after an fsync with `fsync`).
+    async fn persist(mut self, fsync: bool) -> Result<(), Error> {
+        if fsync {
+            let f = self.handle()?;
+            f.sync_all().await.map_err(|e| local("cannot write", &self.dest, &e))?;
+        }
         let tmp = self.tmp.take().expect("prepared");
         tmp.persist(&self.dest).map_err(|e| local("cannot save", &self.dest, &e.error))?;
         self.created_dirs.clear();
@@ -335,11 +337,18 @@ pub struct PartPlan {
     pub threshold: u64,
     pub part_size: u64,
     pub part_concurrency: usize,
+    /// fsync the file before renaming it into place (durable across power loss; slower).
+    pub fsync: bool,
 }
 
 impl Default for PartPlan {
     fn default() -> Self {
-        PartPlan { threshold: 16 * 1024 * 1024, part_size: 16 * 1024 * 1024, part_concurrency: 8 }
+        PartPlan {
+            threshold: 16 * 1024 * 1024,
+            part_size: 16 * 1024 * 1024,
+            part_concurrency: 8,
+            fsync: false,
+        }
     }
 }
 
@@ -371,7 +380,7 @@ pub async fn download(
         attempt += 1;
         match download_once(clients, bucket, key, opts, &file, plan, progress).await {
             Ok(n) => {
-                file.persist().await?;
+                file.persist(plan.fsync).await?;
                 return Ok(n);
             }
             Err(Retry::Transient(msg)) if attempt < BODY_ATTEMPTS => {

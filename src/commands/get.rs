@@ -119,6 +119,7 @@ fn part_plan(args: &GetArgs) -> PartPlan {
         threshold: args.multipart_threshold * MIB,
         part_size: args.part_size * MIB,
         part_concurrency: usize::from(args.concurrency).clamp(1, 8),
+        fsync: args.fsync,
     }
 }
 
