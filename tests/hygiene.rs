@@ -85,7 +85,7 @@ fn home_with_profile() -> tempfile::TempDir {
     home
 }
 
-fn run(server: &impl Uri, home: &std::path::Path, args: &[&str]) -> (i32, String) {
+fn run(endpoint: &str, home: &std::path::Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_s3ro"))
         .env_clear()
         .env("HOME", home)
@@ -95,7 +95,7 @@ fn run(server: &impl Uri, home: &std::path::Path, args: &[&str]) -> (i32, String
         .env("AWS_SECRET_ACCESS_KEY", ENV_SECRET)
         .env("AWS_SESSION_TOKEN", ENV_TOKEN)
         .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", server.uri())
+        .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1")
         .current_dir(home)
         .args(args)
@@ -156,24 +156,29 @@ fn command_matrix() -> Vec<Vec<&'static str>> {
     all
 }
 
+/// Every command of [`command_matrix`] against the double, off the async runtime:
+/// `(command line, exit code, stdout + stderr)`.
+async fn run_matrix(server: &MockServer) -> Vec<(String, i32, String)> {
+    let home = home_with_profile();
+    let endpoint = server.uri();
+    tokio::task::spawn_blocking(move || {
+        command_matrix()
+            .into_iter()
+            .map(|a| {
+                let (code, text) = run(&endpoint, home.path(), &a);
+                (a.join(" "), code, text)
+            })
+            .collect()
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn only_reads_reach_s3_and_only_assume_role_or_get_caller_identity_reach_sts() {
     let server = double().await;
-    let home = home_with_profile();
-    let h = home.path().to_path_buf();
-    let srv_uri = server.uri();
-    let ran = tokio::task::spawn_blocking(move || {
-        let server_stub = Stub(srv_uri);
-        let mut n = 0;
-        for args in command_matrix() {
-            run(&server_stub.as_server(), &h, &args);
-            n += 1;
-        }
-        n
-    })
-    .await
-    .unwrap();
-    assert!(ran > 30);
+    let ran = run_matrix(&server).await;
+    assert!(ran.len() > 30);
     let reqs = server.received_requests().await.unwrap();
     assert!(reqs.len() > 20, "the commands reached the double");
     for r in &reqs {
@@ -186,44 +191,11 @@ async fn only_reads_reach_s3_and_only_assume_role_or_get_caller_identity_reach_s
     }
 }
 
-/// `run` wants a `&MockServer` only for its URI; this keeps blocking runs off the runtime.
-struct Stub(String);
-impl Stub {
-    fn as_server(&self) -> StubServer<'_> {
-        StubServer(&self.0)
-    }
-}
-struct StubServer<'a>(&'a str);
-trait Uri {
-    fn uri(&self) -> String;
-}
-impl Uri for StubServer<'_> {
-    fn uri(&self) -> String {
-        self.0.to_string()
-    }
-}
-impl Uri for MockServer {
-    fn uri(&self) -> String {
-        MockServer::uri(self)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_ever_appears_in_any_output() {
     let server = double().await;
-    let home = home_with_profile();
-    let h = home.path().to_path_buf();
-    let uri = server.uri();
-    let outputs = tokio::task::spawn_blocking(move || {
-        let stub = Stub(uri);
-        command_matrix()
-            .into_iter()
-            .map(|a| (a.join(" "), run(&stub.as_server(), &h, &a).1))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
-    for (args, text) in &outputs {
+    let outputs = run_matrix(&server).await;
+    for (args, _, text) in &outputs {
         for secret in [ENV_SECRET, ENV_TOKEN, PROFILE_SECRET, ASSUMED_SECRET, ASSUMED_TOKEN] {
             assert!(!text.contains(secret), "`s3ro {args}` printed a secret:\n{text}");
         }
@@ -231,7 +203,7 @@ async fn no_secret_ever_appears_in_any_output() {
             assert!(!text.contains(akid), "`s3ro {args}` printed a full access key id:\n{text}");
         }
     }
-    let config = &outputs.iter().find(|(a, _)| a == "config").unwrap().1;
+    let config = &outputs.iter().find(|(a, _, _)| a == "config").unwrap().2;
     assert!(config.contains("****************1234"), "masked key shown: {config}");
 }
 
