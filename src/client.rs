@@ -146,6 +146,7 @@ impl Clients {
         let s3_conf = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(path_style)
             .interceptor(ReadOnlyGuard::new(GuardedService::S3))
+            .interceptor(crate::guard::RequestLog)
             .build();
         Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_conf.clone()),
@@ -599,6 +600,7 @@ impl Clients {
 pub fn sts_client(conf: &aws_types::SdkConfig) -> aws_sdk_sts::Client {
     let c = aws_sdk_sts::config::Builder::from(conf)
         .interceptor(ReadOnlyGuard::new(GuardedService::Sts))
+        .interceptor(crate::guard::RequestLog)
         .build();
     aws_sdk_sts::Client::from_conf(c)
 }

@@ -110,6 +110,33 @@ impl Intercept for ReadOnlyGuard {
     }
 }
 
+/// Logs each request's operation, HTTP status and request id at `-v` (never headers or bodies,
+/// so never a secret).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestLog;
+
+impl Intercept for RequestLog {
+    fn name(&self) -> &'static str {
+        "s3ro::RequestLog"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg.load::<Metadata>().map(|m| m.name().to_string()).unwrap_or_default();
+        let r = context.response();
+        let request_id = ["x-amz-request-id", "x-amzn-requestid"]
+            .iter()
+            .find_map(|h| r.headers().get(*h))
+            .unwrap_or("-");
+        tracing::debug!(operation = %operation, status = r.status().as_u16(), request_id, "response");
+        Ok(())
+    }
+}
+
 /// Whether an error (or any of its causes) is a guard refusal.
 pub fn refusal_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a GuardRefusal> {
     let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);

@@ -405,3 +405,21 @@ fn invalid_config_syntax_is_one_clear_line() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(!r.stderr.contains("ParseError("), "no debug dump: {}", r.stderr);
 }
+
+#[test]
+fn verbose_shows_sources_and_each_request() {
+    let w = World::new(Some(SWITCH));
+    w.example_config();
+    let r = w.s3ro(&["-v", "ls", "s3://a10e-com-s3/"]);
+    r.ok();
+    for needle in [
+        "region resolved region=ap-northeast-1 source=\"imds\"",
+        "credential source failed source=environment",
+        "credentials loaded source=instance role",
+        "operation=AssumeRole status=200",
+        "operation=ListObjectsV2 status=200 request_id=",
+    ] {
+        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
+    }
+    assert!(!r.stderr.contains("\u{1b}["), "no colour when stderr is not a terminal");
+}
