@@ -186,7 +186,7 @@ impl Imds {
 
 fn describe_imds_error(e: &imds::client::error::ImdsError) -> ImdsFailure {
     use imds::client::error::ImdsError;
-    let chain = DisplayErrorContext(e).to_string();
+    let chain = crate::client::error_chain(e);
     let lower = chain.to_ascii_lowercase();
     let cause = if lower.contains("refused") {
         "connection refused".to_string()

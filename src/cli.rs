@@ -165,11 +165,12 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("S3RO_GI
 const TOP_EXAMPLES: &str = "Examples:
   On EC2 with an instance role:        s3ro ls s3://a10e-com-s3/
   Switching role (~/.aws/config):      s3ro --profile reader get s3://a10e-com-s3/input/hello.txt
-  In a script, JSON and exit codes:    s3ro ls --recursive --json s3://a10e-com-s3/ || echo \"exit $?\"
+  In a script, JSON lines:             s3ro ls --recursive --json s3://a10e-com-s3/
   What may I do here?                  s3ro check s3://a10e-com-s3/input/
 
-Exit codes: 0 ok, 1 no match / local file error, 252 usage, 253 credentials, 254 service
-error (AccessDenied is explained), 255 other, 130/129/143 interrupted.";
+Exit codes: 0 ok; 1 ls no match, get transfer failed, check/doctor found a problem; 2 get
+skipped objects; 252 usage; 253 credentials; 254 service error (AccessDenied is explained);
+255 other; 130/129/143 interrupted.";
 
 const CAT_EXAMPLES: &str = "Examples:
   With the instance role:              s3ro cat s3://a10e-com-s3/input/hello.txt
