@@ -21,8 +21,7 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::EnvConfigFiles;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_types::os_shim_internal::{Env, Fs};
 
 use crate::cli::{AuthMode, RoleRequest, Settings};
@@ -509,19 +508,9 @@ impl Auth {
 
 /// The text of a credentials error: its message plus the causes that say something.
 fn credentials_error_text(e: &CredentialsError) -> String {
-    // An STS refusal inside the chain: show code and message, not the SDK's debug dump.
+    // A switch-role failure carries its own explanation (both causes, the principal).
     let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = src {
-        if let Some(sdk) = s.downcast_ref::<SdkError<AssumeRoleError>>() {
-            if let Some(code) = sdk.code() {
-                return format!("{code}: {}", sdk.message().unwrap_or(""));
-            }
-            // A 403 whose body the SDK could not read as an STS error (moto's IAM enforcement
-            // answers query APIs with an EC2-style `<Errors>` wrapper) is still a refusal.
-            if sdk.raw_response().map(|r| r.status().as_u16()) == Some(403) {
-                return "AccessDenied: HTTP 403".to_string();
-            }
-        }
         if let Some(own) = s.downcast_ref::<SwitchRoleError>() {
             return own.0.clone();
         }
@@ -730,7 +719,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
     let log = Arc::new(SourceLog::default());
     let ctx = Ctx { profiles: &profiles, imds: &imds, sdk_config: &sdk_config, log: &log };
     let provider = match settings.auth {
-        AuthMode::InstanceRole => ctx.instance_role("instance role"),
+        AuthMode::InstanceRole => ctx.instance_role_with_source().0,
         AuthMode::AssumeRole => match &settings.role {
             Some(req) => ctx.assume_from_flags(req).await?,
             None => match profile.as_ref().filter(|p| p.get("role_arn").is_some()) {
@@ -781,10 +770,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
 }
 
 fn config_file_names() -> String {
-    let config = std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into());
-    let creds = std::env::var("AWS_SHARED_CREDENTIALS_FILE")
-        .unwrap_or_else(|_| "~/.aws/credentials".into());
-    format!("{config}, {creds}")
+    format!("{}, {}", ProfileFile::Config.path(), ProfileFile::Credentials.path())
 }
 
 /// Which shared file a profile came from.
@@ -920,17 +906,6 @@ impl Ctx<'_> {
         })
     }
 
-    /// The instance role, with its source recorded (role name filled in once known).
-    fn instance_role(&self, name: &str) -> SharedCredentialsProvider {
-        let p = Arc::new(InstanceRoleProvider::new(self.imds.clone()));
-        let p2 = p.clone();
-        self.tracked(
-            format!("{name} (IMDSv2 at {})", self.imds.endpoint()),
-            ArcProvider(p),
-            Arc::new(move || CredentialSource::InstanceRole { role: p2.role() }),
-        )
-    }
-
     fn switch_role(
         &self,
         req: &RoleRequest,
@@ -987,6 +962,8 @@ impl Ctx<'_> {
         Ok(self.switch_role(req, base, base_source))
     }
 
+    /// The instance role, with its source recorded (role name filled in once known), and that
+    /// source for a switch-role built on it.
     fn instance_role_with_source(&self) -> (SharedCredentialsProvider, SourceFn) {
         let p = Arc::new(InstanceRoleProvider::new(self.imds.clone()));
         let p2 = p.clone();
@@ -1180,7 +1157,7 @@ impl Ctx<'_> {
             "EcsContainer",
             self.tracked("container", ecs, Arc::new(|| CredentialSource::Container)),
         );
-        add("Ec2InstanceMetadata", self.instance_role("instance role"));
+        add("Ec2InstanceMetadata", self.instance_role_with_source().0);
         Ok(SharedCredentialsProvider::new(chain.expect("chain has providers")))
     }
 }

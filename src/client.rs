@@ -2,7 +2,7 @@
 //! every call, and turns SDK errors into s3ro's [`Error`] (refusals go through [`diagnose`]).
 //! Commands receive s3ro's own types ([`ObjectItem`], [`ListPage`], …), never SDK types.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -61,6 +61,41 @@ pub struct ListRequest {
 impl ListRequest {
     fn target(&self) -> Target {
         Target { requester_pays: self.requester_pays, ..Target::bucket(&self.bucket) }
+    }
+}
+
+/// Follows ListObjectsV2 continuation tokens; refuses a token S3 already returned.
+pub struct ListPager {
+    req: ListRequest,
+    token: Option<String>,
+    seen: HashSet<String>,
+    done: bool,
+}
+
+impl ListPager {
+    /// Start listing `req` from the first page.
+    pub fn new(req: ListRequest) -> ListPager {
+        ListPager { req, token: None, seen: HashSet::new(), done: false }
+    }
+
+    /// The next page, or `None` after the last one.
+    pub async fn next(&mut self, clients: &Clients) -> Result<Option<ListPage>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = clients.list_page(&self.req, self.token.as_deref()).await?;
+        match &page.next_token {
+            Some(t) if !self.seen.insert(t.clone()) => {
+                return Err(Error::Other(format!(
+                    "S3 returned the same continuation token twice while listing s3://{}/{}; \
+                     stopping instead of looping",
+                    self.req.bucket, self.req.prefix
+                )))
+            }
+            Some(t) => self.token = Some(t.clone()),
+            None => self.done = true,
+        }
+        Ok(Some(page))
     }
 }
 

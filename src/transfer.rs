@@ -114,26 +114,16 @@ impl PreparedFile {
         Ok(prepared)
     }
 
-    /// Stream `body` into the temporary file, check its length against `expected_len`, sync,
-    /// and rename it over the destination. Returns the bytes written.
-    ///
-    /// Errors: [`Error::Local`] for file-system failures, [`Error::Other`] for a body that failed
-    /// or ended short; in every case nothing is left behind and an existing destination is
-    /// untouched.
-    pub async fn commit(
-        mut self,
-        body: ByteStream,
-        expected_len: Option<i64>,
-    ) -> Result<u64, Error> {
-        let tmp = self.tmp.as_ref().expect("prepared");
-        let file = tmp.reopen().map_err(|e| local("cannot write", &self.dest, &e))?;
-        let mut file = tokio::fs::File::from_std(file);
-        let written = copy_body(body, &mut file, &self.dest).await?;
+    /// Stream `body` into the temporary file, check its length, fsync and rename: the
+    /// single-stream path of [`download`] without a client, for unit tests.
+    #[cfg(test)]
+    async fn commit(self, body: ByteStream, expected_len: Option<i64>) -> Result<u64, Error> {
+        let mut w = self.handle()?;
+        let written = stream_into(body, &mut w, None, &self.dest, None, None)
+            .await
+            .map_err(|r| r.into_error(&self.dest))?;
         check_length(written, expected_len, &self.dest)?;
-        file.sync_all().await.map_err(|e| local("cannot write", &self.dest, &e))?;
-        let tmp = self.tmp.take().expect("prepared");
-        tmp.persist(&self.dest).map_err(|e| local("cannot save", &self.dest, &e.error))?;
-        self.created_dirs.clear();
+        self.persist(true).await?;
         Ok(written)
     }
 
@@ -184,25 +174,6 @@ fn local(what: &str, path: &Path, e: &io::Error) -> Error {
     Error::Local(format!("{what} {}: {reason}", path.display()))
 }
 
-async fn copy_body<W: AsyncWrite + Unpin>(
-    mut body: ByteStream,
-    w: &mut W,
-    dest: &Path,
-) -> Result<u64, Error> {
-    let mut w = tokio::io::BufWriter::with_capacity(256 * 1024, w);
-    let mut written: u64 = 0;
-    while let Some(chunk) = body
-        .try_next()
-        .await
-        .map_err(|e| Error::Other(format!("download of {} failed: {e}", dest.display())))?
-    {
-        w.write_all(&chunk).await.map_err(|e| write_error(&e, dest))?;
-        written += chunk.len() as u64;
-    }
-    w.flush().await.map_err(|e| write_error(&e, dest))?;
-    Ok(written)
-}
-
 fn write_error(e: &io::Error, dest: &Path) -> Error {
     if e.kind() == io::ErrorKind::BrokenPipe {
         Error::BrokenPipe
@@ -232,16 +203,19 @@ pub async fn write_special(
         .open(dest)
         .await
         .map_err(|e| local("cannot open", dest, &e))?;
-    let written = copy_body(body, &mut f, dest).await?;
+    let written =
+        stream_into(body, &mut f, None, dest, None, None).await.map_err(|r| r.into_error(dest))?;
     check_length(written, expected_len, dest)?;
     Ok(written)
 }
 
 /// Stream `body` to stdout. Errors: [`Error::BrokenPipe`] when the reader went away.
 pub async fn write_stdout(body: ByteStream, expected_len: Option<i64>) -> Result<u64, Error> {
-    let mut out = tokio::io::stdout();
-    let written = copy_body(body, &mut out, Path::new("standard output")).await?;
-    check_length(written, expected_len, Path::new("standard output"))?;
+    let dest = Path::new("standard output");
+    let written = stream_into(body, &mut tokio::io::stdout(), None, dest, None, None)
+        .await
+        .map_err(|r| r.into_error(dest))?;
+    check_length(written, expected_len, dest)?;
     Ok(written)
 }
 
@@ -408,6 +382,18 @@ enum Retry {
     Final(Error),
 }
 
+impl Retry {
+    /// For writers that do not retry (stdout, devices, tests).
+    fn into_error(self, dest: &Path) -> Error {
+        match self {
+            Retry::Transient(m) => {
+                Error::TransferFailed(format!("download to {} failed: {m}", dest.display()))
+            }
+            Retry::Final(e) => e,
+        }
+    }
+}
+
 async fn download_once(
     clients: &crate::client::Clients,
     bucket: &str,
@@ -434,7 +420,6 @@ async fn download_once(
         let mut md5 = md5_wanted.then(<md5::Md5 as md5::Digest>::new);
         let written =
             stream_into(first.body, &mut w, None, &file.dest, progress, md5.as_mut()).await?;
-        w.flush().await.map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
         if let Some(n) = expected {
             if written != n {
                 return Err(Retry::Transient(format!("body ended after {written} of {n} bytes")));
@@ -461,7 +446,6 @@ async fn download_once(
         let mut w = file.handle().map_err(Retry::Final)?;
         let n = stream_into(first.body, &mut w, Some(first_part_len), &file.dest, progress, None)
             .await?;
-        w.flush().await.map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
         if n != first_part_len {
             return Err(Retry::Transient(format!(
                 "first part ended after {n} of {first_part_len} bytes"
@@ -487,7 +471,6 @@ async fn download_once(
                 let want = end - start + 1;
                 let n =
                     stream_into(body.body, &mut w, Some(want), &file.dest, progress, None).await?;
-                w.flush().await.map_err(|e| Retry::Final(local("cannot write", &file.dest, &e)))?;
                 if n != want {
                     return Err(Retry::Transient(format!(
                         "part at {start} ended after {n} of {want} bytes"
@@ -502,15 +485,17 @@ async fn download_once(
     Ok(a + b)
 }
 
-/// Copy at most `limit` bytes of `body` into `w`, feeding `md5` and `progress`.
-async fn stream_into(
+/// Copy at most `limit` bytes of `body` into `w` (buffered, flushed at the end), feeding `md5`
+/// and `progress`. A failing body is [`Retry::Transient`]; a failing write is final.
+async fn stream_into<W: AsyncWrite + Unpin>(
     mut body: ByteStream,
-    w: &mut tokio::fs::File,
+    w: &mut W,
     limit: Option<u64>,
     dest: &Path,
     progress: Option<&indicatif::ProgressBar>,
     mut md5: Option<&mut md5::Md5>,
 ) -> Result<u64, Retry> {
+    let mut w = tokio::io::BufWriter::with_capacity(256 * 1024, w);
     let mut written = 0u64;
     while let Some(chunk) = body.try_next().await.map_err(|e| Retry::Transient(e.to_string()))? {
         let take = match limit {
@@ -530,6 +515,7 @@ async fn stream_into(
             break;
         }
     }
+    w.flush().await.map_err(|e| Retry::Final(write_error(&e, dest)))?;
     Ok(written)
 }
 

@@ -5,6 +5,8 @@ mod common;
 
 use std::process::Command;
 
+use common::{assert_contains_all, json_strings};
+
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -162,16 +164,7 @@ async fn url_encoded_keys_are_decoded_exactly() {
          2026-01-02 03:04:05          3 ctl\\x01x東\n"
     );
     let json = s3ro(&server, &["ls", "--json", "s3://b/"]).await;
-    let keys: Vec<String> = json
-        .stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["key"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let keys = json_strings(&json.stdout, "key");
     assert_eq!(keys, ["line\nbreak", "a b+c", "ctl\u{1}x東"]);
 }
 
@@ -206,15 +199,16 @@ async fn enhanced_access_denied_with_explicit_deny() {
         .await;
     let r = s3ro(&server, &["ls", "s3://b/"]).await;
     assert_eq!(r.code, 254, "{}", r.stderr);
-    for needle in [
-        "AccessDenied: ListObjectsV2 on s3://b/ was refused (HTTP 403, request id REQ123)",
-        "arn:aws:sts::111122223333:assumed-role/Reader/s1",
-        "s3:ListBucket on arn:aws:s3:::b",
-        "explicitly denied by a service control policy",
-        "adding an Allow will not help",
-    ] {
-        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
-    }
+    assert_contains_all(
+        &r.stderr,
+        &[
+            "AccessDenied: ListObjectsV2 on s3://b/ was refused (HTTP 403, request id REQ123)",
+            "arn:aws:sts::111122223333:assumed-role/Reader/s1",
+            "s3:ListBucket on arn:aws:s3:::b",
+            "explicitly denied by a service control policy",
+            "adding an Allow will not help",
+        ],
+    );
 }
 
 /// A download that is still waiting for S3 when SIGTERM or SIGHUP arrives (a slow or stalled

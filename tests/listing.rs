@@ -91,17 +91,10 @@ fn parallel_recursive_listing_keeps_sequential_order() {
     parallel.ok();
     assert_eq!(sequential.stdout(), parallel.stdout());
     // And that order is S3's key order.
-    let keys: Vec<String> = w
-        .s3ro_admin(&["ls", "--recursive", "--json", "s3://s3ro-listing/"])
-        .stdout()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["key"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let keys = json_strings(
+        &w.s3ro_admin(&["ls", "--recursive", "--json", "s3://s3ro-listing/"]).stdout(),
+        "key",
+    );
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);

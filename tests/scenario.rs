@@ -96,14 +96,15 @@ fn switch_only_role_alone_is_denied_listing_with_the_missing_action() {
     let r = w.s3ro(&["--auth", "instance-role", "ls", "s3://a10e-com-s3/"]);
     assert_eq!(r.code, 254, "{}", r.stderr);
     assert!(r.stdout.is_empty());
-    for needle in [
-        "AccessDenied: ListObjectsV2 on s3://a10e-com-s3/",
-        "arn:aws:sts::123456789012:assumed-role/SwitchOnlyRole/i-0123456789abcdef0",
-        "s3:ListBucket on arn:aws:s3:::a10e-com-s3",
-        "role SwitchOnlyRole",
-    ] {
-        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
-    }
+    assert_contains_all(
+        &r.stderr,
+        &[
+            "AccessDenied: ListObjectsV2 on s3://a10e-com-s3/",
+            "arn:aws:sts::123456789012:assumed-role/SwitchOnlyRole/i-0123456789abcdef0",
+            "s3:ListBucket on arn:aws:s3:::a10e-com-s3",
+            "role SwitchOnlyRole",
+        ],
+    );
 }
 
 #[test]
@@ -122,14 +123,15 @@ fn denied_get_names_get_object_and_the_object_arn_and_writes_nothing() {
         dest.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 254, "{}", r.stderr);
-    for needle in [
-        "AccessDenied: GetObject on s3://a10e-com-s3/input/hello.txt",
-        "s3:GetObject on arn:aws:s3:::a10e-com-s3/input/hello.txt",
-        "assumed-role/S3ListOnlyRole/s3ro-listonly",
-        "identity-based policy of role S3ListOnlyRole",
-    ] {
-        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
-    }
+    assert_contains_all(
+        &r.stderr,
+        &[
+            "AccessDenied: GetObject on s3://a10e-com-s3/input/hello.txt",
+            "s3:GetObject on arn:aws:s3:::a10e-com-s3/input/hello.txt",
+            "assumed-role/S3ListOnlyRole/s3ro-listonly",
+            "identity-based policy of role S3ListOnlyRole",
+        ],
+    );
     assert_eq!(std::fs::read(&existing).unwrap(), b"keep me", "existing DEST was touched");
     let names: Vec<_> = std::fs::read_dir(&dest).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "temporary files left behind: {names:?}");
@@ -192,14 +194,15 @@ fn assume_role_refused_names_both_causes_and_the_principal() {
         "s3://a10e-com-s3/",
     ]);
     assert_eq!(r.code, 253, "{}", r.stderr);
-    for needle in [
-        "sts:AssumeRole on arn:aws:iam::123456789012:role/SwitchOnlyRole was refused",
-        "arn:aws:sts::123456789012:assumed-role/S3ReadOnlyRole/i-0123456789abcdef0",
-        "identity-based policy of role S3ReadOnlyRole",
-        "trust policy of role SwitchOnlyRole",
-    ] {
-        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
-    }
+    assert_contains_all(
+        &r.stderr,
+        &[
+            "sts:AssumeRole on arn:aws:iam::123456789012:role/SwitchOnlyRole was refused",
+            "arn:aws:sts::123456789012:assumed-role/S3ReadOnlyRole/i-0123456789abcdef0",
+            "identity-based policy of role S3ReadOnlyRole",
+            "trust policy of role SwitchOnlyRole",
+        ],
+    );
 }
 
 #[test]
@@ -412,14 +415,15 @@ fn verbose_shows_sources_and_each_request() {
     w.example_config();
     let r = w.s3ro(&["-v", "ls", "s3://a10e-com-s3/"]);
     r.ok();
-    for needle in [
-        "region resolved region=ap-northeast-1 source=\"imds\"",
-        "credential source failed source=environment",
-        "credentials loaded source=instance role",
-        "operation=AssumeRole status=200",
-        "operation=ListObjectsV2 status=200 request_id=",
-    ] {
-        assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
-    }
+    assert_contains_all(
+        &r.stderr,
+        &[
+            "region resolved region=ap-northeast-1 source=\"imds\"",
+            "credential source failed source=environment",
+            "credentials loaded source=instance role",
+            "operation=AssumeRole status=200",
+            "operation=ListObjectsV2 status=200 request_id=",
+        ],
+    );
     assert!(!r.stderr.contains("\u{1b}["), "no colour when stderr is not a terminal");
 }

@@ -110,11 +110,10 @@ pub async fn run(args: &CheckArgs, settings: &Settings) -> Result<u8, Error> {
         },
     };
     probes.push(Probe { action: "s3:GetObject", resource: object_resource.clone(), outcome: get });
-    let versions_req = ListRequest { delimiter: None, ..list_req.clone() };
     probes.push(Probe {
         action: "s3:ListBucketVersions",
         resource: bucket_arn.clone(),
-        outcome: Outcome::from(&clients.list_versions_page(&versions_req, None).await),
+        outcome: Outcome::from(&clients.list_versions_page(&list_req, None).await),
     });
     probes.push(Probe {
         action: "s3:GetObjectTagging",

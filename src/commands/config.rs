@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
 
-use crate::auth::{self, Auth, CredentialSource, RegionSource};
+use crate::auth::{self, Auth, CredentialSource, ProfileFile, RegionSource};
 use crate::cli::{ConfigArgs, Settings};
 use crate::error::Error;
 use crate::output;
@@ -96,16 +96,11 @@ fn rows(
         },
     };
     let (kind, location) = match source {
-        Some(s @ CredentialSource::ProfileKeys { .. }) => (
-            s.kind().to_string(),
-            std::env::var("AWS_SHARED_CREDENTIALS_FILE")
-                .unwrap_or_else(|_| "~/.aws/credentials".into()),
-        ),
+        Some(s @ CredentialSource::ProfileKeys { .. }) => {
+            (s.kind().to_string(), ProfileFile::Credentials.path())
+        }
         Some(s @ (CredentialSource::AssumeRole { .. } | CredentialSource::OtherProfile { .. })) => {
-            (
-                s.kind().to_string(),
-                std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into()),
-            )
+            (s.kind().to_string(), ProfileFile::Config.path())
         }
         Some(s @ CredentialSource::InstanceRole { .. }) => {
             (s.kind().to_string(), auth.imds.endpoint().to_string())
@@ -127,9 +122,7 @@ fn rows(
             if std::env::var("AWS_REGION").is_ok() { "AWS_REGION" } else { "AWS_DEFAULT_REGION" }
                 .to_string()
         }
-        RegionSource::Profile => {
-            std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into())
-        }
+        RegionSource::Profile => ProfileFile::Config.path(),
         RegionSource::Imds => auth.imds.endpoint().to_string(),
         RegionSource::Default => String::new(),
     };

@@ -10,7 +10,7 @@ use globset::{Glob, GlobMatcher};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::cli::{CatArgs, Filter, GetArgs, ObjectOpts, Settings};
-use crate::client::{Clients, GetOptions, ListRequest, ObjectItem};
+use crate::client::{Clients, GetOptions, ListPager, ListRequest, ObjectItem};
 use crate::error::Error;
 use crate::output;
 use crate::transfer::{self, Destination, PartPlan, PreparedFile};
@@ -364,18 +364,10 @@ async fn list_all(
         page_size: None,
         requester_pays,
     };
+    let mut pager = ListPager::new(req);
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    let mut seen = HashSet::new();
-    loop {
-        let page = clients.list_page(&req, token.as_deref()).await?;
+    while let Some(page) = pager.next(clients).await? {
         out.extend(page.objects);
-        match page.next_token {
-            Some(t) if !seen.insert(t.clone()) => {
-                return Err(Error::Other("S3 returned the same continuation token twice".into()))
-            }
-            Some(t) => token = Some(t),
-            None => return Ok(out),
-        }
     }
+    Ok(out)
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::cli::{LsArgs, Settings};
-use crate::client::{Clients, ListPage, ListRequest, ObjectItem, VersionItem};
+use crate::client::{Clients, ListPager as Pager, ListRequest, ObjectItem, VersionItem};
 use crate::error::Error;
 use crate::output::{self, Out};
 use crate::uri::S3Uri;
@@ -52,39 +52,6 @@ pub async fn run(args: &LsArgs, settings: &Settings) -> Result<u8, Error> {
         return Err(Error::NoMatch);
     }
     Ok(0)
-}
-
-/// Follows ListObjectsV2 continuation tokens; refuses a token S3 already returned.
-struct Pager {
-    req: ListRequest,
-    token: Option<String>,
-    seen: HashSet<String>,
-    done: bool,
-}
-
-impl Pager {
-    fn new(req: ListRequest) -> Pager {
-        Pager { req, token: None, seen: HashSet::new(), done: false }
-    }
-
-    async fn next(&mut self, clients: &Clients) -> Result<Option<ListPage>, Error> {
-        if self.done {
-            return Ok(None);
-        }
-        let page = clients.list_page(&self.req, self.token.as_deref()).await?;
-        match &page.next_token {
-            Some(t) if !self.seen.insert(t.clone()) => {
-                return Err(Error::Other(format!(
-                    "S3 returned the same continuation token twice while listing s3://{}/{}; \
-                     stopping instead of looping",
-                    self.req.bucket, self.req.prefix
-                )))
-            }
-            Some(t) => self.token = Some(t.clone()),
-            None => self.done = true,
-        }
-        Ok(Some(page))
-    }
 }
 
 async fn list_sequential(

@@ -149,3 +149,21 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// Each line of `text` parsed as JSON (panics on a line that is not).
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+/// The string field `field` of each JSON line of `text`.
+pub fn json_strings(text: &str, field: &str) -> Vec<String> {
+    json_lines(text).iter().map(|v| v[field].as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// Assert that `text` contains every needle, naming the first one missing.
+#[track_caller]
+pub fn assert_contains_all(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
