@@ -96,7 +96,8 @@ impl fmt::Display for CredentialSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionSource {
     Flag,
-    Env,
+    /// `AWS_REGION` or `AWS_DEFAULT_REGION` (the variable that set it).
+    Env(&'static str),
     Profile,
     Imds,
     /// Nothing configured; S3's default region.
@@ -108,7 +109,7 @@ impl RegionSource {
     pub fn kind(self) -> &'static str {
         match self {
             RegionSource::Flag => "parameter",
-            RegionSource::Env => "env",
+            RegionSource::Env(_) => "env",
             RegionSource::Profile => "config-file",
             RegionSource::Imds => "imds",
             RegionSource::Default => "default",
@@ -433,6 +434,8 @@ pub struct Auth {
     pub region_source: RegionSource,
     /// The profile s3ro read settings from (`--profile`, `AWS_PROFILE`, or `default`).
     pub profile: String,
+    /// The profile was named by `AWS_PROFILE` (not `--profile`, not the default).
+    pub profile_from_env: bool,
     pub imds: Imds,
     /// Base SDK configuration (region, endpoint, profile settings) without credentials.
     pub sdk_config: SdkConfig,
@@ -694,7 +697,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
         return Err(Error::Credentials(format!(
             "{why} (from {})",
             match region_source {
-                RegionSource::Env => "AWS_REGION / AWS_DEFAULT_REGION",
+                RegionSource::Env(var) => var,
                 RegionSource::Profile => "the profile's region",
                 RegionSource::Imds => "the instance metadata service",
                 _ => "the configuration",
@@ -764,6 +767,7 @@ pub async fn resolve(settings: &Settings) -> Result<Auth, Error> {
         region,
         region_source,
         profile: profile_name,
+        profile_from_env: from_env && settings.explicit_profile.is_none(),
         imds,
         sdk_config,
     })
@@ -871,7 +875,7 @@ async fn resolve_region(
     }
     for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
         if let Some(r) = std::env::var(var).ok().filter(|r| !r.is_empty()) {
-            return (r, RegionSource::Env);
+            return (r, RegionSource::Env(var));
         }
     }
     if let Some(r) = profile.and_then(|p| p.get("region")) {

@@ -285,3 +285,23 @@ fn mfa_code_is_asked_for_on_a_terminal() {
     assert!(prompted, "no prompt: {text}");
     assert!(answered, "no identity after the code: {text}");
 }
+
+#[test]
+fn config_names_where_profile_and_region_came_from() {
+    let w = World::new(Some(SWITCH));
+    w.example_config();
+    let r = w.s3ro_env(
+        &["config", "--json"],
+        &[("AWS_PROFILE", "reader"), ("AWS_DEFAULT_REGION", "eu-west-1")],
+    );
+    r.ok();
+    let v: serde_json::Value = serde_json::from_str(r.stdout().trim()).unwrap();
+    assert_eq!(v["profile"]["value"], "reader");
+    assert_eq!(v["profile"]["location"], "AWS_PROFILE");
+    assert_eq!(v["region"]["value"], "eu-west-1");
+    assert_eq!(v["region"]["location"], "AWS_DEFAULT_REGION");
+    let flag = w.s3ro(&["--profile", "reader", "--region", "eu-west-2", "config", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(flag.ok().stdout().trim()).unwrap();
+    assert_eq!(v["profile"]["location"], "--profile");
+    assert_eq!(v["region"]["location"], "--region");
+}

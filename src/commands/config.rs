@@ -78,16 +78,19 @@ fn rows(
     creds: Option<&Credentials>,
     source: Option<&CredentialSource>,
 ) -> Vec<Row> {
-    let profile = match (&settings.explicit_profile, std::env::var("AWS_PROFILE").ok()) {
+    let profile = match (&settings.explicit_profile, auth.profile_from_env) {
         (Some(p), _) => Row {
             name: "profile",
             value: p.clone(),
             kind: "manual".into(),
             location: "--profile".into(),
         },
-        (None, Some(p)) if !p.is_empty() => {
-            Row { name: "profile", value: p, kind: "env".into(), location: "AWS_PROFILE".into() }
-        }
+        (None, true) => Row {
+            name: "profile",
+            value: auth.profile.clone(),
+            kind: "env".into(),
+            location: "AWS_PROFILE".into(),
+        },
         _ => Row {
             name: "profile",
             value: "<not set>".into(),
@@ -95,6 +98,7 @@ fn rows(
             location: "None".into(),
         },
     };
+
     let (kind, location) = match source {
         Some(s @ CredentialSource::ProfileKeys { .. }) => {
             (s.kind().to_string(), ProfileFile::Credentials.path())
@@ -118,10 +122,7 @@ fn rows(
     let secret = key_row("secret_key", creds.map(|c| c.secret_access_key().to_string()));
     let region_location = match auth.region_source {
         RegionSource::Flag => "--region".to_string(),
-        RegionSource::Env => {
-            if std::env::var("AWS_REGION").is_ok() { "AWS_REGION" } else { "AWS_DEFAULT_REGION" }
-                .to_string()
-        }
+        RegionSource::Env(var) => var.to_string(),
         RegionSource::Profile => ProfileFile::Config.path(),
         RegionSource::Imds => auth.imds.endpoint().to_string(),
         RegionSource::Default => String::new(),
